@@ -1,0 +1,466 @@
+//! `Attachment<'m, A>`: an attachment of a message (MAPI `IAttach`), and the
+//! attachment calls of `IMessage` (OpenAttach, CreateAttach, DeleteAttach).
+
+use std::io::{Read, Write};
+use std::marker::PhantomData;
+
+use crate::access::{Access, ReadWrite};
+use crate::error::{Error, Result};
+use crate::format::names;
+use crate::format::propstream::HeaderKind;
+use crate::message::Message;
+use crate::object::prop_methods;
+use crate::prop::{tags, PropTag, PropType, PropValue};
+use crate::session::Session;
+use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag};
+use crate::store::{load, AttachNode, Inner, MessageNode, Node, NodeKey};
+
+/// `ATTACH_BY_VALUE`: the data is PR_ATTACH_DATA_BIN.
+pub const ATTACH_BY_VALUE: i32 = 1;
+/// `ATTACH_BY_REFERENCE`: a path in PR_ATTACH_PATHNAME.
+pub const ATTACH_BY_REFERENCE: i32 = 2;
+/// `ATTACH_EMBEDDED_MSG`: a message in PR_ATTACH_DATA_OBJ.
+pub const ATTACH_EMBEDDED_MSG: i32 = 5;
+/// `ATTACH_OLE`: an OLE storage in PR_ATTACH_DATA_OBJ.
+pub const ATTACH_OLE: i32 = 6;
+
+/// The id of an attachment, to keep as plain data: using it after the
+/// attachment was deleted, or its message closed, gives
+/// [`Error::ObjectDeleted`], never another attachment.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct AttachmentId {
+    pub(crate) session: u64,
+    pub(crate) message: NodeKey,
+    pub(crate) num: u32,
+}
+
+impl AttachmentId {
+    /// The attachment number (PR_ATTACH_NUM).
+    pub fn num(&self) -> u32 {
+        self.num
+    }
+}
+
+/// An attachment of a message. It borrows its message (`'m`), so it cannot
+/// outlive it; opening the same attachment twice gives handles on the same
+/// state, as MAPI does.
+///
+/// MAPI: `IAttach`.
+pub struct Attachment<'m, A: Access> {
+    pub(crate) session: &'m Session,
+    pub(crate) key: NodeKey,
+    _access: PhantomData<A>,
+}
+
+prop_methods!(Attachment, "the attachment");
+
+impl Inner {
+    /// OpenAttach: the node of attachment `num` of message `msg`, opened now
+    /// or shared with an earlier open.
+    pub(crate) fn open_attachment(&mut self, msg: NodeKey, num: u32) -> Result<NodeKey> {
+        self.check_live(msg)?;
+        let m = self.message(msg)?;
+        if let Some(&k) = m.open_attachments.get(&num) {
+            self.retain(k);
+            return Ok(k);
+        }
+        let file = m.file;
+        let state = match m.state.attachments.get(&num) {
+            None => {
+                return Err(Error::NotFound {
+                    what: format!("attachment #{num} of {}", self.describe(msg)),
+                })
+            }
+            Some(AttachSlot::Loaded(a)) => (**a).clone(),
+            Some(AttachSlot::Stored) => {
+                let path = m
+                    .state
+                    .origin
+                    .source
+                    .as_ref()
+                    .map(|s| s.path.clone())
+                    .ok_or_else(|| Error::corrupt("?", "stored attachment without a source"))?;
+                self.with_store(file, |store, limits| load::load_attachment(store, file, &path, num, limits))?
+            }
+        };
+        Ok(self.add_attachment_node(msg, file, state))
+    }
+
+    fn add_attachment_node(&mut self, msg: NodeKey, file: crate::arena::Key<crate::store::FileState>, state: AttachState) -> NodeKey {
+        let num = state.num;
+        let k = self.nodes.insert(Node::Attachment(AttachNode {
+            file,
+            parent: msg,
+            state,
+            open_embedded: None,
+            refs: 1,
+            deleted: false,
+        }));
+        self.retain(msg);
+        if let Ok(m) = self.message_mut(msg) {
+            m.open_attachments.insert(num, k);
+        }
+        k
+    }
+
+    /// CreateAttach: a new attachment numbered from the message's next id;
+    /// it becomes part of the message when saved.
+    pub(crate) fn create_attachment(&mut self, msg: NodeKey) -> Result<NodeKey> {
+        self.check_live(msg)?;
+        let limits = self.limits(msg);
+        let m = self.message_mut(msg)?;
+        if m.state.attachments.len() as u64 >= limits.max_children as u64 {
+            return Err(Error::LimitExceeded {
+                limit: "max_children",
+                value: m.state.attachments.len() as u64 + 1,
+                max: limits.max_children as u64,
+                path: "attachments".into(),
+            });
+        }
+        let used = m.state.attachments.keys().next_back().map(|n| n + 1).unwrap_or(0);
+        let opened = m.open_attachments.keys().max().map(|n| n + 1).unwrap_or(0);
+        let num = m.state.header.next_attachment_id.max(used).max(opened);
+        m.state.header.next_attachment_id = num + 1;
+        let file = m.file;
+        let mut props = PropBag::default();
+        for (id, v) in [
+            (0x0E21u16, PropValue::Long(num as i32)),
+            (0x0FFE, PropValue::Long(7)),
+            (0x3705, PropValue::Long(ATTACH_BY_VALUE)),
+            (0x370B, PropValue::Long(-1)),
+        ] {
+            props.set(PropTag::new(id, v.prop_type()), crate::store::state::Val::Value(v));
+        }
+        let state = AttachState {
+            num,
+            origin: Origin::default(),
+            props,
+            embedded: None,
+        };
+        Ok(self.add_attachment_node(msg, file, state))
+    }
+
+    /// DeleteAttach: removes attachment `num`; open handles on it then give
+    /// `ObjectDeleted`.
+    pub(crate) fn delete_attachment(&mut self, msg: NodeKey, num: u32) -> Result<()> {
+        self.check_live(msg)?;
+        let m = self.message_mut(msg)?;
+        let existed = m.state.attachments.remove(&num).is_some();
+        let open = m.open_attachments.get(&num).copied();
+        if let Some(k) = open {
+            if let Ok(a) = self.attachment_mut(k) {
+                a.deleted = true;
+            }
+        }
+        if !existed && open.is_none() {
+            return Err(Error::NotFound {
+                what: format!("attachment #{num}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The embedded message of attachment `att`, opened now or shared.
+    pub(crate) fn open_embedded(&mut self, att: NodeKey, create: bool) -> Result<NodeKey> {
+        self.check_live(att)?;
+        let a = self.attachment(att)?;
+        if let Some(k) = a.open_embedded {
+            if create {
+                return Err(Error::InvalidParameter {
+                    detail: "the embedded message is open; close it before creating a new one".into(),
+                });
+            }
+            self.retain(k);
+            return Ok(k);
+        }
+        let depth = self.message(a.parent)?.depth + 1;
+        let limits = self.limits(att);
+        if depth > limits.max_depth {
+            return Err(Error::LimitExceeded {
+                limit: "max_depth",
+                value: depth as u64,
+                max: limits.max_depth as u64,
+                path: self.describe(att),
+            });
+        }
+        let file = a.file;
+        let state = if create {
+            MessageState::new(HeaderKind::Embedded)
+        } else {
+            match &a.state.embedded {
+                None => {
+                    return Err(Error::NotFound {
+                        what: format!("embedded message of attachment #{}", a.state.num),
+                    })
+                }
+                Some(EmbeddedSlot::Loaded(m)) => (**m).clone(),
+                Some(EmbeddedSlot::Stored) => {
+                    let path = a
+                        .state
+                        .origin
+                        .source
+                        .as_ref()
+                        .map(|s| names::join(&s.path, names::ATTACH_DATA_OBJ))
+                        .ok_or_else(|| Error::corrupt("?", "stored embedded message without a source"))?;
+                    self.with_store(file, |store, limits| {
+                        load::load_message(store, file, &path, HeaderKind::Embedded, limits)
+                    })?
+                }
+            }
+        };
+        let k = self.nodes.insert(Node::Message(MessageNode {
+            file,
+            parent: Some(att),
+            state,
+            open_attachments: Default::default(),
+            refs: 1,
+            depth,
+        }));
+        self.retain(att);
+        let a = self.attachment_mut(att)?;
+        a.open_embedded = Some(k);
+        if create {
+            a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(MessageState::new(HeaderKind::Embedded))));
+            a.state.props.set(
+                PropTag::new(0x3705, PropType::LONG),
+                crate::store::state::Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
+            );
+            a.state.props.remove_id(0x3701);
+        }
+        Ok(k)
+    }
+}
+
+impl<'s, A: Access> Message<'s, A> {
+    /// The numbers of the message's attachments, in ascending order.
+    ///
+    /// # Errors
+    /// [`Error::ObjectDeleted`] when the message is gone.
+    ///
+    /// # MAPI
+    /// The PR_ATTACH_NUM column of `IMessage::GetAttachmentTable`.
+    pub fn attachment_numbers(&self) -> Result<Vec<u32>> {
+        let inner = self.session.inner.borrow();
+        inner.check_live(self.key)?;
+        Ok(inner.message(self.key)?.state.attachments.keys().copied().collect())
+    }
+
+    /// Opens every attachment, in attachment-number order.
+    ///
+    /// # Errors
+    /// As [`Self::open_attachment`].
+    pub fn attachments(&self) -> Result<Vec<Attachment<'_, A>>> {
+        self.attachment_numbers()?
+            .into_iter()
+            .map(|n| self.open_attachment(n))
+            .collect()
+    }
+
+    /// Opens attachment number `num` (PR_ATTACH_NUM).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown number; [`Error::CorruptData`]
+    /// when its storage cannot be read.
+    ///
+    /// # MAPI
+    /// `IMessage::OpenAttach`. Opening an open attachment again returns the
+    /// same object (same state), as MAPI does.
+    pub fn open_attachment(&self, num: u32) -> Result<Attachment<'_, A>> {
+        let k = self.session.inner.borrow_mut().open_attachment(self.key, num)?;
+        Ok(Attachment::from_key(self.session, k))
+    }
+
+    /// Opens the attachment that `id` names.
+    ///
+    /// # Errors
+    /// [`Error::ObjectDeleted`] when it was deleted; [`Error::InvalidParameter`]
+    /// when `id` belongs to another message; [`Error::WrongSession`].
+    pub fn open_attachment_by_id(&self, id: AttachmentId) -> Result<Attachment<'_, A>> {
+        if id.session != self.session.id {
+            return Err(Error::WrongSession { what: "AttachmentId" });
+        }
+        if id.message != self.key {
+            return Err(Error::InvalidParameter {
+                detail: "the attachment id belongs to another message".into(),
+            });
+        }
+        match self.open_attachment(id.num) {
+            Err(Error::NotFound { .. }) => Err(Error::ObjectDeleted {
+                what: format!("attachment #{}", id.num),
+            }),
+            r => r,
+        }
+    }
+}
+
+impl<'s> Message<'s, ReadWrite> {
+    /// Creates an attachment (by value until told otherwise), numbered from
+    /// the message's next attachment id. It becomes part of the message
+    /// when the attachment is saved, and durable when the message is.
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] past 2048 attachments.
+    ///
+    /// # MAPI
+    /// `IMessage::CreateAttach`.
+    pub fn create_attachment(&self) -> Result<Attachment<'_, ReadWrite>> {
+        let k = self.session.inner.borrow_mut().create_attachment(self.key)?;
+        Ok(Attachment::from_key(self.session, k))
+    }
+
+    /// Deletes attachment `num`; permanent when the message is saved. It
+    /// takes `&mut self`, so no attachment borrowed from this handle can be
+    /// alive; a handle opened through another handle of the same message
+    /// then gives [`Error::ObjectDeleted`].
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown number.
+    ///
+    /// # MAPI
+    /// `IMessage::DeleteAttach`.
+    pub fn delete_attachment(&mut self, num: u32) -> Result<()> {
+        self.session.inner.borrow_mut().delete_attachment(self.key, num)
+    }
+}
+
+impl<'m, A: Access> Attachment<'m, A> {
+    pub(crate) fn from_key(session: &'m Session, key: NodeKey) -> Attachment<'m, A> {
+        Attachment {
+            session,
+            key,
+            _access: PhantomData,
+        }
+    }
+
+    /// The attachment number (PR_ATTACH_NUM, the storage's `#XXXXXXXX`).
+    pub fn num(&self) -> u32 {
+        self.session.inner.borrow().attachment(self.key).map(|a| a.state.num).unwrap_or(u32::MAX)
+    }
+
+    /// The id of this attachment, to keep as plain data.
+    pub fn id(&self) -> AttachmentId {
+        let inner = self.session.inner.borrow();
+        let a = inner.attachment(self.key).expect("live handle");
+        AttachmentId {
+            session: self.session.id,
+            message: a.parent,
+            num: a.state.num,
+        }
+    }
+
+    /// PR_ATTACH_METHOD (1 by value, 5 embedded message, 6 OLE, …).
+    ///
+    /// # Errors
+    /// [`Error::ObjectDeleted`] when the attachment was deleted.
+    pub fn method(&self) -> Result<Option<i32>> {
+        self.get(tags::ATTACH_METHOD)
+    }
+
+    /// The file name: PR_ATTACH_LONG_FILENAME, else PR_ATTACH_FILENAME,
+    /// else PR_DISPLAY_NAME. It comes from the file: sanitise it before
+    /// using it as a path.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn filename(&self) -> Result<Option<String>> {
+        for t in [tags::ATTACH_LONG_FILENAME, tags::ATTACH_FILENAME, tags::DISPLAY_NAME] {
+            if let Some(s) = self.get(t)?.filter(|s| !s.is_empty()) {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the attachment holds an embedded message.
+    pub fn is_embedded(&self) -> bool {
+        self.session
+            .inner
+            .borrow()
+            .attachment(self.key)
+            .map(|a| a.state.embedded.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Opens the data of a by-value attachment (PR_ATTACH_DATA_BIN) as a
+    /// stream, without loading it.
+    ///
+    /// # Errors
+    /// [`Error::PropNotFound`] when the attachment has no data.
+    ///
+    /// # MAPI
+    /// `OpenProperty(PR_ATTACH_DATA_BIN, IID_IStream, …)`.
+    pub fn data(&self) -> Result<crate::stream::PropStream<'_>> {
+        self.open_stream(tags::ATTACH_DATA_BIN)
+    }
+
+    /// Opens the embedded message (ATTACH_EMBEDDED_MSG). It borrows this
+    /// attachment and has the access of this attachment.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is none; [`Error::LimitExceeded`]
+    /// beyond [`crate::Limits::max_depth`] levels of nesting.
+    ///
+    /// # MAPI
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, …)`.
+    pub fn open_embedded(&self) -> Result<Message<'_, A>> {
+        let k = self.session.inner.borrow_mut().open_embedded(self.key, false)?;
+        Ok(Message::from_key(self.session, k))
+    }
+}
+
+impl<'m> Attachment<'m, ReadWrite> {
+    /// Replaces the data (PR_ATTACH_DATA_BIN) with everything `reader`
+    /// gives, streamed through a temporary file, not memory. Returns the
+    /// number of bytes.
+    ///
+    /// # Errors
+    /// I/O errors of `reader` or of the temporary file.
+    pub fn write_data(&self, reader: &mut impl Read) -> Result<u64> {
+        let mut s = self.open_stream_mut(tags::ATTACH_DATA_BIN)?;
+        let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "writing attachment data"))?;
+        s.flush().map_err(|e| Error::io(e, "writing attachment data"))?;
+        s.commit()?;
+        self.set(tags::ATTACH_SIZE, n.min(i32::MAX as u64) as i32)?;
+        Ok(n)
+    }
+
+    /// Makes this attachment hold a new, empty embedded message
+    /// (ATTACH_EMBEDDED_MSG) and opens it read-write. Save the embedded
+    /// message, then this attachment, then the top-level message.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when the current embedded message is open.
+    ///
+    /// # MAPI
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, 0, MAPI_CREATE | MAPI_MODIFY)`.
+    pub fn create_embedded(&self) -> Result<Message<'_, ReadWrite>> {
+        let k = self.session.inner.borrow_mut().open_embedded(self.key, true)?;
+        Ok(Message::from_key(self.session, k))
+    }
+
+    /// Makes the attachment's changes part of its message (durable when the
+    /// message is saved); keeps it open read-write.
+    ///
+    /// # Errors
+    /// [`Error::ObjectDeleted`] when it was deleted.
+    ///
+    /// # MAPI
+    /// `IAttach::SaveChanges(KEEP_OPEN_READWRITE)`.
+    pub fn save_changes(&self) -> Result<()> {
+        self.session.inner.borrow_mut().commit_child(self.key)
+    }
+}
+
+impl<A: Access> Drop for Attachment<'_, A> {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.session.inner.try_borrow_mut() {
+            inner.release(self.key);
+        }
+    }
+}
+
+impl<A: Access> std::fmt::Debug for Attachment<'_, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment").field("num", &self.num()).finish()
+    }
+}

@@ -1,0 +1,176 @@
+//! `Message<'s, A>`: a message open in a session (MAPI `IMessage`).
+
+use std::io::Write;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use crate::access::{Access, ReadOnly, ReadWrite};
+use crate::error::{Error, Result};
+use crate::object::prop_methods;
+use crate::session::{MessageId, Session};
+use crate::store::NodeKey;
+
+/// A message open in a [`Session`]: top-level, or embedded in an attachment.
+///
+/// `'s` is the borrow of what the message came from: the session for a
+/// top-level message, the attachment for an embedded one, so neither can
+/// outlive it. `A` is [`ReadOnly`] or [`ReadWrite`], fixed by the opening
+/// call: a read-only message has no setter and no save.
+///
+/// Dropping the last handle of a message without saving discards its
+/// changes, as MAPI's Release does.
+///
+/// MAPI: `IMessage` (from `OpenIMsgOnIStg`).
+pub struct Message<'s, A: Access> {
+    pub(crate) session: &'s Session,
+    pub(crate) key: NodeKey,
+    _access: PhantomData<A>,
+}
+
+prop_methods!(Message, "the message");
+
+impl<'s, A: Access> Message<'s, A> {
+    /// A handle on `key`, whose reference the caller already counted.
+    pub(crate) fn from_key(session: &'s Session, key: NodeKey) -> Message<'s, A> {
+        Message {
+            session,
+            key,
+            _access: PhantomData,
+        }
+    }
+
+    /// The id of this message, to keep as plain data.
+    pub fn id(&self) -> MessageId {
+        MessageId {
+            session: self.session.id,
+            node: self.key,
+        }
+    }
+
+    /// Whether string properties of this message's file are PT_UNICODE
+    /// (`STORE_UNICODE_OK` in PR_STORE_SUPPORT_MASK, MS-OXMSG 2.1.1.1).
+    pub fn is_unicode(&self) -> bool {
+        self.session.inner.borrow().file(self.key).map(|f| f.unicode).unwrap_or(true)
+    }
+
+    /// Whether this message is embedded in an attachment.
+    pub fn is_embedded(&self) -> bool {
+        self.session
+            .inner
+            .borrow()
+            .message(self.key)
+            .map(|m| m.parent.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Writes this message as a complete .msg to `out`, with what has been
+    /// saved and what is pending in this handle; the message keeps its own
+    /// file. An embedded message becomes a standalone top-level .msg (32-byte
+    /// header, its own named-property mapping).
+    ///
+    /// # Errors
+    /// I/O errors of `out` or of a temporary file; errors reading values.
+    ///
+    /// # MAPI
+    /// Like KB171907's "save as .msg": a new storage, `CopyTo`, `SaveChanges`.
+    pub fn save_to(&self, mut out: impl Write) -> Result<()> {
+        self.session.inner.borrow_mut().save_to_writer(self.key, &mut out)
+    }
+
+    /// The bytes of this message as a complete .msg (see [`Self::save_to`]).
+    ///
+    /// # Errors
+    /// As [`Self::save_to`].
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.save_to(&mut v)?;
+        Ok(v)
+    }
+
+    /// Writes this message as a complete .msg at `path`, atomically (a
+    /// temporary file beside it, synced, then renamed). See [`Self::save_to`].
+    ///
+    /// # Errors
+    /// As [`Self::save_to`].
+    pub fn save_as(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.session.inner.borrow_mut().save_as_path(self.key, path.as_ref())
+    }
+}
+
+impl<'s> Message<'s, ReadWrite> {
+    /// Saves the changes and keeps the message open read-write.
+    ///
+    /// A top-level message is written to its file: for a path, a new file is
+    /// written beside it, synced and renamed over it, so a failure leaves the
+    /// old file intact; for a reader-writer or a caller's compound file, its
+    /// storages are rewritten in place. An embedded message's changes become
+    /// part of its attachment (saved with the attachment, then the message).
+    ///
+    /// # Errors
+    /// I/O errors; errors reading values to copy; [`Error::ObjectDeleted`]
+    /// when the message (or its attachment) was deleted. On error the
+    /// message stays open with its changes.
+    ///
+    /// # MAPI
+    /// `IMessage::SaveChanges(KEEP_OPEN_READWRITE)`.
+    pub fn save_changes(&self) -> Result<()> {
+        self.session.inner.borrow_mut().save_top(self.key)
+    }
+
+    /// Saves the changes and turns the handle read-only.
+    ///
+    /// # Errors
+    /// As [`Self::save_changes`]; on error the message is returned in the
+    /// error's place only through a new open.
+    ///
+    /// # MAPI
+    /// `IMessage::SaveChanges(KEEP_OPEN_READONLY)`.
+    pub fn save_read_only(self) -> Result<Message<'s, ReadOnly>> {
+        self.save_changes()?;
+        let m = std::mem::ManuallyDrop::new(self);
+        Ok(Message::from_key(m.session, m.key))
+    }
+
+    /// Closes the message and gives back the caller's compound file it was
+    /// opened on with [`Session::open_compound`] (save first: unsaved
+    /// changes are discarded).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when the message was not opened over a
+    /// `cfb::CompoundFile<F>` of this `F`.
+    pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>> {
+        let mut inner = self.session.inner.borrow_mut();
+        let file = inner.message(self.key)?.file;
+        let store = inner
+            .files
+            .get_mut(file)
+            .and_then(|f| f.store.take())
+            .ok_or_else(|| Error::InvalidParameter {
+                detail: "the message has no compound file".into(),
+            })?;
+        drop(inner);
+        match store.into_any().downcast::<cfb::CompoundFile<F>>() {
+            Ok(cf) => Ok(*cf),
+            Err(_) => Err(Error::InvalidParameter {
+                detail: "the message was not opened over a compound file of this type".into(),
+            }),
+        }
+    }
+}
+
+impl<A: Access> Drop for Message<'_, A> {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.session.inner.try_borrow_mut() {
+            inner.release(self.key);
+        }
+    }
+}
+
+impl<A: Access> std::fmt::Debug for Message<'_, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message")
+            .field("id", &self.id())
+            .field("writable", &A::WRITABLE)
+            .finish()
+    }
+}

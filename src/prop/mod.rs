@@ -1,0 +1,16 @@
+//! The property model: tags and types, dynamic values, typed tags.
+
+mod guid;
+mod tag;
+pub mod tags;
+mod time;
+mod typed;
+mod value;
+
+pub use guid::Guid;
+pub use tag::{PropAttr, PropTag, PropType};
+pub use time::FileTime;
+pub use typed::{kind, PropKind, Tag};
+pub use value::{PropValue, String8};
+pub mod named;
+pub use named::{NamedName, NamedProp, NamedTag, PropName};

@@ -1,0 +1,119 @@
+//! The compound file behind a top-level message, with its storage type
+//! erased: a caller's reader, a file, a buffer or a caller's own
+//! `cfb::CompoundFile<F>` all look the same to the rest of the crate.
+
+use std::any::Any;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+use crate::prop::Guid;
+
+/// What a storage or stream of the compound file looks like.
+#[derive(Clone, Debug)]
+pub(crate) struct EntryInfo {
+    pub(crate) name: String,
+    pub(crate) is_stream: bool,
+    pub(crate) len: u64,
+    pub(crate) clsid: Guid,
+    pub(crate) state_bits: u32,
+}
+
+impl EntryInfo {
+    fn from_cfb(e: &cfb::Entry) -> EntryInfo {
+        EntryInfo {
+            name: e.name().to_string(),
+            is_stream: e.is_stream(),
+            len: e.len(),
+            clsid: Guid::from(*e.clsid()),
+            state_bits: e.state_bits(),
+        }
+    }
+}
+
+/// A readable stream of a compound file.
+pub(crate) trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// The operations oxmsg needs from a compound file.
+pub(crate) trait CompoundStore {
+    /// The children of a storage.
+    fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>>;
+    /// One entry.
+    fn entry(&self, path: &str) -> io::Result<EntryInfo>;
+    /// Opens a stream for reading.
+    fn open_read(&mut self, path: &str) -> io::Result<Box<dyn ReadSeek>>;
+    /// Creates (or truncates) a stream for writing.
+    fn create_stream(&mut self, path: &str) -> io::Result<Box<dyn Write + '_>>;
+    /// Creates a storage.
+    fn create_storage(&mut self, path: &str) -> io::Result<()>;
+    /// Removes a stream, or a storage with everything in it.
+    fn remove(&mut self, path: &str) -> io::Result<()>;
+    /// Sets a storage's CLSID.
+    fn set_clsid(&mut self, path: &str, clsid: Guid) -> io::Result<()>;
+    /// Sets an entry's state bits.
+    fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()>;
+    /// Writes buffered changes through to the underlying file.
+    fn flush(&mut self) -> io::Result<()>;
+    /// The `cfb::CompoundFile<F>` itself, for handing it back to its owner.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
+    fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>> {
+        Ok(self.read_storage(storage)?.map(|e| EntryInfo::from_cfb(&e)).collect())
+    }
+    fn entry(&self, path: &str) -> io::Result<EntryInfo> {
+        Ok(EntryInfo::from_cfb(&cfb::CompoundFile::entry(self, path)?))
+    }
+    fn open_read(&mut self, path: &str) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(Box::new(self.open_stream(path)?))
+    }
+    fn create_stream(&mut self, path: &str) -> io::Result<Box<dyn Write + '_>> {
+        Ok(Box::new(cfb::CompoundFile::create_stream(self, path)?))
+    }
+    fn create_storage(&mut self, path: &str) -> io::Result<()> {
+        cfb::CompoundFile::create_storage(self, path)
+    }
+    fn remove(&mut self, path: &str) -> io::Result<()> {
+        if self.is_stream(path) {
+            self.remove_stream(path)
+        } else {
+            self.remove_storage_all(path)
+        }
+    }
+    fn set_clsid(&mut self, path: &str, clsid: Guid) -> io::Result<()> {
+        self.set_storage_clsid(path, clsid.into())
+    }
+    fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()> {
+        cfb::CompoundFile::set_state_bits(self, path, bits)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        cfb::CompoundFile::flush(self)
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// Gives a reader the `Write` that `cfb::CompoundFile` wants for a uniform
+/// type; every write fails. Read-only messages never write (the `ReadOnly`
+/// marker has no saving method), so this is a second line of defence.
+pub(crate) struct ReadOnlyFile<R>(pub(crate) R);
+
+impl<R: Read> Read for ReadOnlyFile<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+impl<R: Seek> Seek for ReadOnlyFile<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+impl<R> Write for ReadOnlyFile<R> {
+    fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
+        Err(io::Error::new(io::ErrorKind::PermissionDenied, "message opened read-only"))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

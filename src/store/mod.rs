@@ -1,0 +1,538 @@
+//! The engine behind the handles: the files of a session, the open objects
+//! (messages and attachments) in a generational arena, and the operations
+//! the public handles call. Handles hold a `Key<Node>`; every method here
+//! checks that the key is still live.
+
+pub(crate) mod backing;
+pub(crate) mod commit;
+pub(crate) mod load;
+pub(crate) mod save;
+pub(crate) mod state;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::arena::{Arena, Key};
+use crate::error::{Error, Result};
+use crate::format::names;
+use crate::format::propstream::{self, HeaderKind};
+use crate::limits::Limits;
+use crate::prop::{PropAttr, PropTag, PropType, PropValue};
+
+use backing::{CompoundStore, ReadSeek};
+use state::*;
+
+/// Where a top-level message is saved.
+pub(crate) enum Target {
+    /// A file: saved by writing beside it and renaming over it.
+    Path(PathBuf),
+    /// The compound file it was opened on, rewritten in place; `commit`
+    /// false is MAPI's `IMSG_NO_ISTG_COMMIT` (no flush).
+    InPlace { commit: bool },
+    /// Only in memory: saved with `save_to`.
+    Memory,
+}
+
+/// A top-level message's compound file and file-wide settings.
+pub(crate) struct FileState {
+    /// The compound file read from; `None` for a message made in memory.
+    pub(crate) store: Option<Box<dyn CompoundStore>>,
+    pub(crate) target: Target,
+    /// Whether strings are written as PT_UNICODE.
+    pub(crate) unicode: bool,
+    /// The caller's code page for PT_STRING8, overriding what the file implies.
+    pub(crate) codepage_override: Option<u32>,
+    pub(crate) limits: Limits,
+    /// What was repaired in the compound-file structure to read the file.
+    pub(crate) repairs: Vec<String>,
+    /// The named-property mapping (read on first use).
+    pub(crate) names: Option<crate::format::nameid::NameMap>,
+    /// Whether `names` changed since it was read.
+    pub(crate) names_dirty: bool,
+}
+
+/// An open object.
+pub(crate) enum Node {
+    Message(MessageNode),
+    Attachment(AttachNode),
+}
+
+/// An open message: top-level (no parent) or embedded (parent attachment).
+pub(crate) struct MessageNode {
+    pub(crate) file: Key<FileState>,
+    pub(crate) parent: Option<NodeKey>,
+    pub(crate) state: MessageState,
+    pub(crate) open_attachments: HashMap<u32, NodeKey>,
+    pub(crate) refs: usize,
+    /// Nesting depth: 0 for a top-level message.
+    pub(crate) depth: u32,
+}
+
+/// An open attachment.
+pub(crate) struct AttachNode {
+    pub(crate) file: Key<FileState>,
+    pub(crate) parent: NodeKey,
+    pub(crate) state: AttachState,
+    pub(crate) open_embedded: Option<NodeKey>,
+    pub(crate) refs: usize,
+    /// Deleted from its message while open: every use is `ObjectDeleted`.
+    pub(crate) deleted: bool,
+}
+
+pub(crate) type NodeKey = Key<Node>;
+
+/// PR_ATTACH_NUM, PR_ROWID, PR_MESSAGE_RECIPIENTS, PR_MESSAGE_ATTACHMENTS:
+/// computed by oxmsg, never set by callers (MAPI_E_COMPUTED).
+pub(crate) fn is_computed(id: u16) -> bool {
+    matches!(id, 0x0E21 | 0x3000 | 0x0E12 | 0x0E13)
+}
+
+/// The session's state: files and open objects.
+#[derive(Default)]
+pub(crate) struct Inner {
+    pub(crate) files: Arena<FileState>,
+    pub(crate) nodes: Arena<Node>,
+}
+
+impl Inner {
+    // ----- node access -------------------------------------------------
+
+    pub(crate) fn node(&self, key: NodeKey) -> Result<&Node> {
+        self.nodes.get(key).ok_or_else(|| Error::ObjectDeleted {
+            what: "a closed object".into(),
+        })
+    }
+
+    pub(crate) fn node_mut(&mut self, key: NodeKey) -> Result<&mut Node> {
+        self.nodes.get_mut(key).ok_or_else(|| Error::ObjectDeleted {
+            what: "a closed object".into(),
+        })
+    }
+
+    /// Fails with `ObjectDeleted` when the object, or an attachment it is
+    /// inside, was deleted.
+    pub(crate) fn check_live(&self, mut key: NodeKey) -> Result<()> {
+        loop {
+            match self.node(key)? {
+                Node::Attachment(a) => {
+                    if a.deleted {
+                        return Err(Error::ObjectDeleted {
+                            what: format!("attachment #{}", a.state.num),
+                        });
+                    }
+                    key = a.parent;
+                }
+                Node::Message(m) => match m.parent {
+                    Some(p) => key = p,
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
+
+    pub(crate) fn message(&self, key: NodeKey) -> Result<&MessageNode> {
+        match self.node(key)? {
+            Node::Message(m) => Ok(m),
+            Node::Attachment(_) => Err(Error::InvalidParameter {
+                detail: "not a message".into(),
+            }),
+        }
+    }
+
+    pub(crate) fn message_mut(&mut self, key: NodeKey) -> Result<&mut MessageNode> {
+        match self.node_mut(key)? {
+            Node::Message(m) => Ok(m),
+            Node::Attachment(_) => Err(Error::InvalidParameter {
+                detail: "not a message".into(),
+            }),
+        }
+    }
+
+    pub(crate) fn attachment(&self, key: NodeKey) -> Result<&AttachNode> {
+        match self.node(key)? {
+            Node::Attachment(a) => Ok(a),
+            Node::Message(_) => Err(Error::InvalidParameter {
+                detail: "not an attachment".into(),
+            }),
+        }
+    }
+
+    pub(crate) fn attachment_mut(&mut self, key: NodeKey) -> Result<&mut AttachNode> {
+        match self.node_mut(key)? {
+            Node::Attachment(a) => Ok(a),
+            Node::Message(_) => Err(Error::InvalidParameter {
+                detail: "not an attachment".into(),
+            }),
+        }
+    }
+
+    fn file_of(&self, key: NodeKey) -> Result<Key<FileState>> {
+        Ok(match self.node(key)? {
+            Node::Message(m) => m.file,
+            Node::Attachment(a) => a.file,
+        })
+    }
+
+    pub(crate) fn file(&self, key: NodeKey) -> Result<&FileState> {
+        let f = self.file_of(key)?;
+        self.files.get(f).ok_or_else(|| Error::ObjectDeleted {
+            what: "the message's file".into(),
+        })
+    }
+
+    /// The properties, origin and file of an object.
+    fn parts(&self, key: NodeKey) -> Result<(&PropBag, &Origin, Key<FileState>)> {
+        self.check_live(key)?;
+        Ok(match self.node(key)? {
+            Node::Message(m) => (&m.state.props, &m.state.origin, m.file),
+            Node::Attachment(a) => (&a.state.props, &a.state.origin, a.file),
+        })
+    }
+
+    fn props_mut(&mut self, key: NodeKey) -> Result<&mut PropBag> {
+        self.check_live(key)?;
+        Ok(match self.node_mut(key)? {
+            Node::Message(m) => &mut m.state.props,
+            Node::Attachment(a) => &mut a.state.props,
+        })
+    }
+
+    /// A description of the object for errors: its storage path.
+    pub(crate) fn describe(&self, key: NodeKey) -> String {
+        match self.parts(key) {
+            Ok((_, o, _)) => o.source.as_ref().map(|s| s.path.clone()).unwrap_or_else(|| "a new object".into()),
+            Err(_) => "a closed object".into(),
+        }
+    }
+
+    // ----- code pages ---------------------------------------------------
+
+    /// The code page of the PT_STRING8 values of object `key`: the caller's
+    /// override; else PR_MESSAGE_CODEPAGE; else the ANSI code page of
+    /// PR_MESSAGE_LOCALE_ID; else PR_INTERNET_CPID when it is a Windows ANSI
+    /// code page; else the enclosing message's; else 1252.
+    pub(crate) fn codepage(&self, key: NodeKey) -> u32 {
+        use crate::format::codepage as cp;
+        let Ok(file) = self.file(key) else { return 1252 };
+        if let Some(c) = file.codepage_override {
+            return c;
+        }
+        let mut k = Some(key);
+        while let Some(key) = k {
+            let Ok(node) = self.node(key) else { break };
+            let (props, parent) = match node {
+                Node::Message(m) => (Some(&m.state.props), m.parent),
+                Node::Attachment(a) => (None, Some(a.parent)),
+            };
+            if let Some(p) = props {
+                if let Some(c) = p.long(0x3FFD).filter(|&c| c > 0 && cp::encoding_for(c as u32).is_some()) {
+                    return c as u32;
+                }
+                if let Some(c) = p.long(0x3FF1).and_then(|l| cp::ansi_codepage_for_lcid(l as u32)) {
+                    return c;
+                }
+                if let Some(c) = p.long(0x3FDE).filter(|&c| c > 0 && cp::is_windows_ansi(c as u32)) {
+                    return c as u32;
+                }
+            }
+            k = parent;
+        }
+        1252
+    }
+
+    // ----- properties (IMAPIProp) -----------------------------------------
+
+    /// GetProps for one tag.
+    pub(crate) fn get_value(&mut self, key: NodeKey, tag: PropTag) -> Result<Option<PropValue>> {
+        let codepage = self.codepage(key);
+        let (props, origin, file) = self.parts(key)?;
+        let Some(e) = props.find(tag) else { return Ok(None) };
+        let etag = e.tag;
+        let val = e.val.clone();
+        let src_path = origin.source.as_ref().map(|s| s.path.clone());
+        self.materialize(file, src_path.as_deref(), etag, &val, codepage).map(Some)
+    }
+
+    /// A value in memory, reading it from the file when it is stored there.
+    fn materialize(
+        &mut self,
+        file: Key<FileState>,
+        src_path: Option<&str>,
+        tag: PropTag,
+        val: &Val,
+        codepage: u32,
+    ) -> Result<PropValue> {
+        Ok(match val {
+            Val::Value(v) => v.clone(),
+            Val::RawInline(raw) => PropValue::Other {
+                ptype: tag.prop_type(),
+                bytes: raw.to_vec(),
+            },
+            Val::StoredObject => PropValue::Object,
+            Val::Spilled(s) => {
+                let bytes = s.to_vec().map_err(|e| Error::io(e, "reading a written stream"))?;
+                propstream::decode_stream(tag.prop_type(), &bytes, codepage)
+                    .map_err(|d| Error::corrupt(format!("written value {tag}"), d))?
+            }
+            Val::Stored { .. } | Val::StoredMv => {
+                let path = src_path.ok_or_else(|| Error::corrupt("?", "stored value without a source"))?;
+                let f = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
+                    what: "the message's file".into(),
+                })?;
+                let limits = f.limits.clone();
+                let store = f.store.as_deref_mut().ok_or_else(|| Error::corrupt(path, "no compound file"))?;
+                load::read_value(store, path, tag, codepage, &limits)?
+            }
+        })
+    }
+
+    /// GetPropList: every tag, PT_OBJECT ones included.
+    pub(crate) fn prop_list(&self, key: NodeKey) -> Result<Vec<PropTag>> {
+        let (props, _, _) = self.parts(key)?;
+        Ok(props.map.values().map(|e| e.tag).collect())
+    }
+
+    /// GetAttribIMsgOnIStg for one tag.
+    pub(crate) fn attributes(&self, key: NodeKey, tag: PropTag) -> Result<Option<PropAttr>> {
+        let (props, _, _) = self.parts(key)?;
+        Ok(props.find(tag).map(|e| PropAttr(e.flags)))
+    }
+
+    /// SetAttribIMsgOnIStg for one tag.
+    pub(crate) fn set_attributes(&mut self, key: NodeKey, tag: PropTag, attr: PropAttr) -> Result<()> {
+        let what = self.describe(key);
+        let props = self.props_mut(key)?;
+        let t = props.find(tag).map(|e| e.tag).ok_or(Error::PropNotFound { tag, object: what })?;
+        let e = props.map.get_mut(&t.0).expect("found");
+        // PROPATTR_NOT_PRESENT (0x8) is never stored.
+        e.flags = attr.0 & 0x7;
+        Ok(())
+    }
+
+    fn check_writable(&self, key: NodeKey, tag: PropTag) -> Result<()> {
+        if is_computed(tag.id()) {
+            return Err(Error::Computed { tag });
+        }
+        let (props, _, _) = self.parts(key)?;
+        for e in props.by_id(tag.id()) {
+            if !PropAttr(e.flags).is_writable() && e.flags != 0 {
+                return Err(Error::NoAccess {
+                    detail: format!("property {} is not writable (PROPATTR flags 0x{:X})", e.tag, e.flags),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// SetProps for one value.
+    pub(crate) fn set_value(&mut self, key: NodeKey, tag: PropTag, value: PropValue) -> Result<()> {
+        self.check_writable(key, tag)?;
+        let vt = value.prop_type();
+        if vt == PropType::OBJECT {
+            return Err(Error::InvalidParameter {
+                detail: format!("{tag}: PT_OBJECT values are set through attachments, not SetProps"),
+            });
+        }
+        let tag = tag.with_type(vt);
+        if tag.prop_type().is_multi() && value.value_count() == 0 {
+            return Err(Error::InvalidParameter {
+                detail: format!("{tag}: a multi-valued property needs at least one value"),
+            });
+        }
+        self.props_mut(key)?.set(tag, Val::Value(value));
+        Ok(())
+    }
+
+    /// Sets a value written through a stream.
+    pub(crate) fn set_spilled(&mut self, key: NodeKey, tag: PropTag, spill: Spill) -> Result<()> {
+        self.check_writable(key, tag)?;
+        let val = match spill {
+            Spill::Memory(bytes) if bytes.len() <= 4096 && !tag.prop_type().is_multi() => {
+                let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key))
+                    .map_err(|d| Error::BadValue {
+                        tag,
+                        detail: d,
+                        scode: crate::error::scode::MAPI_E_INVALID_TYPE,
+                    })?;
+                Val::Value(v)
+            }
+            s => Val::Spilled(Arc::new(s)),
+        };
+        self.props_mut(key)?.set(tag, val);
+        Ok(())
+    }
+
+    /// DeleteProps for one tag (every type of its id).
+    pub(crate) fn delete(&mut self, key: NodeKey, tag: PropTag) -> Result<bool> {
+        if is_computed(tag.id()) {
+            return Err(Error::Computed { tag });
+        }
+        let (props, _, _) = self.parts(key)?;
+        if let Some(e) = props.by_id(tag.id()).find(|e| PropAttr(e.flags).is_mandatory()) {
+            return Err(Error::NoAccess {
+                detail: format!("property {} is mandatory (PROPATTR_MANDATORY)", e.tag),
+            });
+        }
+        Ok(self.props_mut(key)?.remove_id(tag.id()).is_some())
+    }
+
+    /// OpenProperty(IID_IStream) for reading: the raw bytes of a value.
+    pub(crate) fn open_read(&mut self, key: NodeKey, tag: PropTag) -> Result<(PropTag, Box<dyn ReadSeek>)> {
+        let what = self.describe(key);
+        let (props, origin, file) = self.parts(key)?;
+        let e = props.find(tag).ok_or(Error::PropNotFound { tag, object: what })?;
+        let etag = e.tag;
+        let val = e.val.clone();
+        let src_path = origin.source.as_ref().map(|s| s.path.clone());
+        let reader: Box<dyn ReadSeek> = match &val {
+            Val::Stored { .. } => {
+                let path = names::join(src_path.as_deref().unwrap_or("/"), &names::value_stream(etag));
+                let store = self
+                    .files
+                    .get_mut(file)
+                    .and_then(|f| f.store.as_deref_mut())
+                    .ok_or_else(|| Error::corrupt(&path, "no compound file"))?;
+                store.open_read(&path).map_err(|e| Error::from_cfb(e, &path, "opening stream"))?
+            }
+            Val::Spilled(s) => s.reader().map_err(|e| Error::io(e, "reading a written stream"))?,
+            Val::Value(v) => match propstream::encode_stream(v) {
+                Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
+                None => {
+                    return Err(Error::NoSupport {
+                        detail: format!("{etag} is not a stream property"),
+                    })
+                }
+            },
+            _ => {
+                return Err(Error::NoSupport {
+                    detail: format!("{etag} cannot be opened as a stream"),
+                })
+            }
+        };
+        Ok((etag, reader))
+    }
+
+    // ----- lifetimes of nodes ----------------------------------------------
+
+    /// Adds a handle to a node.
+    pub(crate) fn retain(&mut self, key: NodeKey) {
+        if let Some(n) = self.nodes.get_mut(key) {
+            match n {
+                Node::Message(m) => m.refs += 1,
+                Node::Attachment(a) => a.refs += 1,
+            }
+        }
+    }
+
+    /// Drops a handle; the last one closes the object and discards what was
+    /// not saved (MAPI: Release without SaveChanges).
+    pub(crate) fn release(&mut self, key: NodeKey) {
+        let Some(n) = self.nodes.get_mut(key) else { return };
+        let refs = match n {
+            Node::Message(m) => {
+                m.refs -= 1;
+                m.refs
+            }
+            Node::Attachment(a) => {
+                a.refs -= 1;
+                a.refs
+            }
+        };
+        if refs > 0 {
+            return;
+        }
+        match self.nodes.remove(key) {
+            Some(Node::Message(m)) => match m.parent {
+                Some(p) => {
+                    if let Ok(a) = self.attachment_mut(p) {
+                        a.open_embedded = None;
+                    }
+                    self.release(p);
+                }
+                None => {
+                    self.files.remove(m.file);
+                }
+            },
+            Some(Node::Attachment(a)) => {
+                if let Ok(m) = self.message_mut(a.parent) {
+                    if m.open_attachments.get(&a.state.num) == Some(&key) {
+                        m.open_attachments.remove(&a.state.num);
+                    }
+                }
+                self.release(a.parent);
+            }
+            None => {}
+        }
+    }
+
+    /// Opens a new top-level message node over `file`.
+    pub(crate) fn add_top(&mut self, file: FileState, state: MessageState) -> NodeKey {
+        let file = self.files.insert(file);
+        self.nodes.insert(Node::Message(MessageNode {
+            file,
+            parent: None,
+            state,
+            open_attachments: HashMap::new(),
+            refs: 1,
+            depth: 0,
+        }))
+    }
+
+    /// The top-level message nodes.
+    pub(crate) fn top_messages(&self) -> Vec<NodeKey> {
+        self.nodes
+            .keys()
+            .filter(|&k| matches!(self.nodes.get(k), Some(Node::Message(m)) if m.parent.is_none()))
+            .collect()
+    }
+
+    pub(crate) fn limits(&self, key: NodeKey) -> Limits {
+        self.file(key).map(|f| f.limits.clone()).unwrap_or_default()
+    }
+
+    /// Runs `f` with the store of `file`.
+    pub(crate) fn with_store<T>(
+        &mut self,
+        file: Key<FileState>,
+        f: impl FnOnce(&mut dyn CompoundStore, &Limits) -> Result<T>,
+    ) -> Result<T> {
+        let fs = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
+            what: "the message's file".into(),
+        })?;
+        let limits = fs.limits.clone();
+        let store = fs
+            .store
+            .as_deref_mut()
+            .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
+        f(store, &limits)
+    }
+}
+
+/// The header kind of a message state.
+pub(crate) fn header_kind(top: bool) -> HeaderKind {
+    if top {
+        HeaderKind::TopLevel
+    } else {
+        HeaderKind::Embedded
+    }
+}
+
+impl Inner {
+    /// The warnings of an object, and for a top-level message also the
+    /// repairs made to its compound file.
+    pub(crate) fn warnings(&self, key: NodeKey) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(Node::Message(m)) = self.node(key) {
+            if m.parent.is_none() {
+                if let Some(f) = self.files.get(m.file) {
+                    out.extend(f.repairs.iter().map(|r| format!("compound file repaired: {r}")));
+                }
+            }
+        }
+        if let Ok((_, origin, _)) = self.parts(key) {
+            out.extend(origin.warnings.iter().cloned());
+        }
+        out
+    }
+}

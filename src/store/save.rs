@@ -1,0 +1,313 @@
+//! Writing states into a compound file (SaveChanges): property streams,
+//! value streams, child storages; untouched data is copied across without
+//! being decoded.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use crate::arena::Arena;
+use crate::error::{Error, Result};
+use crate::format::names;
+use crate::format::propstream::{self, Header, HeaderKind, RawEntry};
+use crate::prop::{Guid, PropTag, PropType, PropValue, String8};
+
+use super::backing::CompoundStore;
+use super::state::*;
+use super::FileState;
+
+/// CLSID_MailMessage {00020D0B-0000-0000-C000-000000000046}, the class of a
+/// .msg root storage and of embedded-message storages.
+pub(crate) const CLSID_MAIL_MESSAGE: Guid = Guid::from_fields(0x0002_0D0B, 0, 0, [0xC0, 0, 0, 0, 0, 0, 0, 0x46]);
+
+/// Writes states into `out`, reading untouched data from the session's files.
+pub(crate) struct Writer<'a> {
+    pub(crate) out: &'a mut dyn CompoundStore,
+    pub(crate) files: &'a mut Arena<FileState>,
+    /// Whether strings are written as PT_UNICODE (else PT_STRING8 in `codepage`).
+    pub(crate) unicode: bool,
+    pub(crate) codepage: u32,
+}
+
+fn out_err(e: io::Error, path: &str) -> Error {
+    Error::io(e, format!("writing {path}"))
+}
+
+impl Writer<'_> {
+    fn source_store<'b>(files: &'b mut Arena<FileState>, src: &Source) -> Result<&'b mut (dyn CompoundStore + 'static)> {
+        files
+            .get_mut(src.file)
+            .and_then(|f| f.store.as_deref_mut())
+            .ok_or_else(|| Error::ObjectDeleted {
+                what: format!("the file behind {}", src.path),
+            })
+    }
+
+    fn create_storage(&mut self, path: &str, clsid: Option<Guid>) -> Result<()> {
+        self.out.create_storage(path).map_err(|e| out_err(e, path))?;
+        if let Some(c) = clsid {
+            self.out.set_clsid(path, c).map_err(|e| out_err(e, path))?;
+        }
+        Ok(())
+    }
+
+    fn write_stream(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        let mut w = self.out.create_stream(path).map_err(|e| out_err(e, path))?;
+        w.write_all(bytes).and_then(|_| w.flush()).map_err(|e| out_err(e, path))
+    }
+
+    /// Copies one stream from a source file; returns its length.
+    fn copy_stream(&mut self, src: &Source, from: &str, to: &str) -> Result<u64> {
+        let store = Self::source_store(self.files, src)?;
+        let mut r = store.open_read(from).map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
+        let mut w = self.out.create_stream(to).map_err(|e| out_err(e, to))?;
+        let n = io::copy(&mut r, &mut w).map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
+        w.flush().map_err(|e| out_err(e, to))?;
+        Ok(n)
+    }
+
+    /// Copies a storage and everything in it, CLSIDs and state bits included.
+    pub(crate) fn copy_tree(&mut self, src: &Source, from: &str, to: &str) -> Result<()> {
+        let store = Self::source_store(self.files, src)?;
+        let info = store.entry(from).map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
+        let children = store.children(from).map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
+        if to != "/" {
+            self.create_storage(to, (info.clsid != Guid::default()).then_some(info.clsid))?;
+        }
+        if info.state_bits != 0 {
+            self.out.set_state_bits(to, info.state_bits).map_err(|e| out_err(e, to))?;
+        }
+        for c in children {
+            let f = names::join(from, &c.name);
+            let t = names::join(to, &c.name);
+            if c.is_stream {
+                self.copy_stream(src, &f, &t)?;
+            } else {
+                self.copy_tree(src, &f, &t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a top-level or embedded message at `path` (the storage exists).
+    pub(crate) fn write_message(&mut self, path: &str, st: &MessageState) -> Result<()> {
+        let mut managed: HashSet<String> = HashSet::new();
+        // Recipients.
+        let mut recip_nums = Vec::new();
+        match &st.recipients {
+            Recipients::Stored(nums) => {
+                let src = st.origin.source.clone().ok_or_else(|| Error::corrupt(path, "recipients without a source"))?;
+                for &n in nums {
+                    let name = names::recipient_storage(n);
+                    self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
+                    recip_nums.push(n);
+                }
+            }
+            Recipients::Loaded(rows) => {
+                for r in rows {
+                    let rpath = names::join(path, &names::recipient_storage(r.num));
+                    self.create_storage(&rpath, None)?;
+                    self.write_object(&rpath, &r.props, &r.origin, HeaderKind::Child, &Header::default(), &[])?;
+                    recip_nums.push(r.num);
+                }
+            }
+        }
+        // Attachments.
+        for (&num, slot) in &st.attachments {
+            let name = names::attachment_storage(num);
+            let apath = names::join(path, &name);
+            match slot {
+                AttachSlot::Stored => {
+                    let src = st.origin.source.clone().ok_or_else(|| Error::corrupt(path, "attachment without a source"))?;
+                    self.copy_tree(&src, &names::join(&src.path, &name), &apath)?;
+                }
+                AttachSlot::Loaded(a) => self.write_attachment(&apath, a)?,
+            }
+        }
+        managed.insert(names::NAMEID.to_ascii_uppercase());
+        let next = |stored: u32, nums: &mut dyn Iterator<Item = u32>| nums.map(|n| n.saturating_add(1)).fold(stored, u32::max);
+        let header = Header {
+            next_recipient_id: next(st.header.next_recipient_id, &mut recip_nums.iter().copied()),
+            next_attachment_id: next(st.header.next_attachment_id, &mut st.attachments.keys().copied()),
+            recipient_count: recip_nums.len() as u32,
+            attachment_count: st.attachments.len() as u32,
+        };
+        let skip = [names::RECIP_PREFIX, names::ATTACH_PREFIX];
+        self.write_object(path, &st.props, &st.origin, st.kind, &header, &skip)
+    }
+
+    fn write_attachment(&mut self, apath: &str, a: &AttachState) -> Result<()> {
+        self.create_storage(apath, None)?;
+        let obj_path = names::join(apath, names::ATTACH_DATA_OBJ);
+        let mut props = a.props.clone();
+        match &a.embedded {
+            Some(EmbeddedSlot::Loaded(m)) => {
+                self.create_storage(&obj_path, Some(CLSID_MAIL_MESSAGE))?;
+                self.write_message(&obj_path, m)?;
+            }
+            Some(EmbeddedSlot::Stored) => {
+                let src = a.origin.source.clone().ok_or_else(|| Error::corrupt(apath, "embedded message without a source"))?;
+                self.copy_tree(&src, &names::join(&src.path, names::ATTACH_DATA_OBJ), &obj_path)?;
+            }
+            None => {}
+        }
+        if a.embedded.is_some() {
+            // The PT_OBJECT entry of the storage just written.
+            let tag = PropTag(0x3701_000D);
+            let flags = props.find(tag).map(|e| e.flags).unwrap_or(crate::prop::PropAttr::DEFAULT.0);
+            props.remove_id(0x3701);
+            props.map.insert(tag.0, PropEntry { tag, flags, val: Val::Value(PropValue::Object) });
+        }
+        self.write_object(apath, &props, &a.origin, HeaderKind::Child, &Header::default(), &[])
+    }
+
+    /// Writes an object's value streams and property stream, then copies
+    /// what else its source storage held that oxmsg does not manage.
+    fn write_object(
+        &mut self,
+        path: &str,
+        props: &PropBag,
+        origin: &Origin,
+        kind: HeaderKind,
+        header: &Header,
+        skip_prefixes: &[&str],
+    ) -> Result<()> {
+        let mut entries = Vec::with_capacity(props.map.len());
+        for e in props.map.values() {
+            if let Some(raw) = self.write_value(path, e, origin)? {
+                entries.push(raw);
+            }
+        }
+        entries.sort_by_key(|e| e.tag.0);
+        let bytes = propstream::write(kind, header, &entries);
+        self.write_stream(&names::join(path, names::PROPERTIES), &bytes)?;
+
+        // Foreign entries: whatever the source storage held that is not ours.
+        let Some(src) = origin.source.clone() else { return Ok(()) };
+        let ours: HashSet<u32> = origin.source_tags.iter().chain(props.map.values().map(|e| &e.tag)).map(|t| t.0).collect();
+        let store = Self::source_store(self.files, &src)?;
+        let children = store.children(&src.path).map_err(|e| Error::from_cfb(e, &src.path, "listing storage"))?;
+        for c in children {
+            let upper = c.name.to_ascii_uppercase();
+            if upper == names::PROPERTIES.to_ascii_uppercase()
+                || (kind == HeaderKind::TopLevel && upper == names::NAMEID.to_ascii_uppercase())
+                || skip_prefixes.iter().any(|p| names::child_number(&c.name, p).is_some())
+            {
+                continue;
+            }
+            if let Some((tag, _)) = names::parse_value_stream(&c.name) {
+                if ours.contains(&tag.0) {
+                    continue;
+                }
+            }
+            let from = names::join(&src.path, &c.name);
+            let to = names::join(path, &c.name);
+            if c.is_stream {
+                self.copy_stream(&src, &from, &to)?;
+            } else {
+                self.copy_tree(&src, &from, &to)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one property's streams; returns its entry, or `None` when the
+    /// property is not written (empty strings and empty multi-valued
+    /// values, which Outlook refuses, MS-OXMSG 2.4.2.2).
+    fn write_value(&mut self, path: &str, e: &PropEntry, origin: &Origin) -> Result<Option<RawEntry>> {
+        let mut tag = e.tag;
+        let entry = |tag: PropTag, value: [u8; 8]| RawEntry { tag, flags: e.flags, value };
+        let sized = |tag: PropTag, len: u64| {
+            let mut v = [0u8; 8];
+            v[..4].copy_from_slice(&propstream::size_field(tag.prop_type(), len).to_le_bytes());
+            entry(tag, v)
+        };
+        match &e.val {
+            Val::RawInline(raw) => Ok(Some(entry(tag, *raw))),
+            Val::Value(PropValue::Object) | Val::StoredObject => {
+                if matches!(e.val, Val::StoredObject) {
+                    let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "object without a source"))?;
+                    let name = names::value_stream(tag);
+                    self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
+                }
+                Ok(Some(sized(tag, 0)))
+            }
+            Val::Value(v) => {
+                let v = self.for_file(v);
+                tag = tag.with_type(v.prop_type());
+                if let Some(raw) = propstream::encode_inline(&v) {
+                    return Ok(Some(entry(tag, raw)));
+                }
+                if v.prop_type().is_multi() && v.value_count() == 0 {
+                    return Ok(None);
+                }
+                if let Some((lengths, elements)) = propstream::encode_mv_variable(&v) {
+                    for (i, el) in elements.iter().enumerate() {
+                        self.write_stream(&names::join(path, &names::mv_element_stream(tag, i as u32)), el)?;
+                    }
+                    self.write_stream(&names::join(path, &names::value_stream(tag)), &lengths)?;
+                    return Ok(Some(sized(tag, lengths.len() as u64)));
+                }
+                let bytes = propstream::encode_stream(&v).expect("stream-stored value");
+                if bytes.is_empty() && tag.prop_type().is_string() {
+                    return Ok(None);
+                }
+                self.write_stream(&names::join(path, &names::value_stream(tag)), &bytes)?;
+                Ok(Some(sized(tag, bytes.len() as u64)))
+            }
+            Val::Stored { .. } => {
+                let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let name = names::value_stream(tag);
+                let n = self.copy_stream(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
+                Ok(Some(sized(tag, n)))
+            }
+            Val::StoredMv => {
+                let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let name = names::value_stream(tag);
+                let from = names::join(&src.path, &name);
+                let n = self.copy_stream(&src, &from, &names::join(path, &name))?;
+                let step = if tag.prop_type() == PropType::MV_BINARY { 8 } else { 4 };
+                for i in 0..(n / step) as u32 {
+                    let el = names::mv_element_stream(tag, i);
+                    let from_el = names::join(&src.path, &el);
+                    let exists = Self::source_store(self.files, &src)?.entry(&from_el).is_ok();
+                    if exists {
+                        self.copy_stream(&src, &from_el, &names::join(path, &el))?;
+                    }
+                }
+                Ok(Some(sized(tag, n)))
+            }
+            Val::Spilled(s) => {
+                let p = names::join(path, &names::value_stream(tag));
+                let mut w = self.out.create_stream(&p).map_err(|e| out_err(e, &p))?;
+                let n = s.copy_to(&mut w).and_then(|n| w.flush().map(|_| n)).map_err(|e| out_err(e, &p))?;
+                if n == 0 && tag.prop_type().is_string() {
+                    drop(w);
+                    self.out.remove(&p).map_err(|e| out_err(e, &p))?;
+                    return Ok(None);
+                }
+                Ok(Some(sized(tag, n)))
+            }
+        }
+    }
+
+    /// Strings in the file's form: PT_UNICODE values of an ANSI file are
+    /// encoded with its code page (unmappable characters become `?`, as
+    /// WideCharToMultiByte does).
+    fn for_file(&self, v: &PropValue) -> PropValue {
+        if self.unicode {
+            return v.clone();
+        }
+        let enc = |s: &str| String8 {
+            bytes: crate::format::codepage::encode(s, self.codepage)
+                .or_else(|| crate::format::codepage::encode(s, 1252))
+                .map(|(b, _)| b)
+                .unwrap_or_default(),
+            codepage: self.codepage,
+        };
+        match v {
+            PropValue::Unicode(s) => PropValue::String8(enc(s)),
+            PropValue::MvUnicode(v) => PropValue::MvString8(v.iter().map(|s| enc(s)).collect()),
+            other => other.clone(),
+        }
+    }
+}
