@@ -9,6 +9,7 @@ mod error;
 pub(crate) mod format;
 mod limits;
 mod message;
+mod named_api;
 mod object;
 pub mod prop;
 mod recipient;

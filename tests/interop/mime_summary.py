@@ -21,8 +21,10 @@ Parsed with Python's email package (policy=email.policy.default). Output:
   attachments  [{filename, size, sha256, content_type, content_id,
                  disposition}]  every leaf part that is an attachment, in
                            order: filename is the Content-Disposition filename
-                           (falling back to Content-Type name) or null; size and
-                           sha256 are of the decoded payload
+                           (falling back to Content-Type name; RFC 2231
+                           continuations joined) or null; size and sha256 are
+                           of the decoded payload; content_id is null when the
+                           header is missing or empty
   nested       [summary]   one object, with these same keys, for each
                            message/rfc822 part (an embedded message),
                            recursively; such parts are not listed in
@@ -40,6 +42,7 @@ import hashlib
 import json
 import re
 import sys
+import urllib.parse
 
 MAX_DEPTH = 16
 
@@ -56,6 +59,56 @@ def content_type(part):
     if ctype.startswith(_MSG_PLACEHOLDER):
         ctype = "message/" + ctype[len(_MSG_PLACEHOLDER):]
     return ctype
+
+
+_CONT_PARAM = re.compile(r'(?i);\s*([a-z0-9_-]+)\*(\d+)(\*?)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]+)')
+
+
+def continued_param(part, header, name):
+    """An RFC 2231 continued parameter (name*0=...; name*1=...), joined.
+
+    Email::MIME (msgconvert) writes long file names both as continuations and
+    as a truncated plain parameter; the email package then returns a truncated
+    name, so the continuations are joined here from the raw header.
+    """
+    raw = None
+    for k, v in part.raw_items():
+        if k.lower() == header:
+            raw = re.sub(r"\r?\n", "", str(v))
+            break
+    if raw is None:
+        return None
+    pieces = {}
+    charset = "utf-8"
+    for m in _CONT_PARAM.finditer(raw):
+        if m.group(1).lower() != name:
+            continue
+        idx, encoded, val = int(m.group(2)), bool(m.group(3)), m.group(4)
+        if val.startswith('"'):
+            val = re.sub(r"\\(.)", r"\1", val[1:-1])
+        if encoded:
+            if idx == 0 and val.count("'") >= 2:
+                cs, _lang, val = val.split("'", 2)
+                charset = cs or charset
+            pieces[idx] = urllib.parse.unquote_to_bytes(val)
+        else:
+            pieces[idx] = val.encode("utf-8", "surrogateescape")
+    if not pieces:
+        return None
+    data = b"".join(pieces[i] for i in sorted(pieces))
+    try:
+        return data.decode(charset, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
+
+
+def filename(part):
+    return (
+        continued_param(part, "content-disposition", "filename")
+        or part.get_filename()
+        or continued_param(part, "content-type", "name")
+        or part.get_param("name")
+    )
 
 
 def hdr(msg, name, errors):
@@ -152,7 +205,7 @@ def summarise(msg, depth, errors):
             data = payload_bytes(part)
             out["attachments"].append(
                 {
-                    "filename": part.get_filename() or part.get_param("name"),
+                    "filename": filename(part),
                     "size": len(data),
                     "sha256": hashlib.sha256(data).hexdigest(),
                     "content_type": content_type(part),

@@ -1,0 +1,1 @@
+//! Named properties on messages, attachments and recipients (issue in progress).
