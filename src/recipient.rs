@@ -209,7 +209,7 @@ impl Inner {
             for e in r.props.map.values() {
                 let v = match &e.val {
                     Val::Value(v) => v.clone(),
-                    Val::Stored { .. } | Val::StoredMv => {
+                    Val::Stored | Val::StoredMv => {
                         let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
                         self.with_store(file, |store, _| load::read_value(store, &path, e.tag, codepage, &limits))?
                     }

@@ -20,8 +20,6 @@ pub(crate) const NAMEID_GUIDS: &str = "__substg1.0_00020102";
 pub(crate) const NAMEID_ENTRIES: &str = "__substg1.0_00030102";
 /// The string stream of the named-property mapping.
 pub(crate) const NAMEID_STRINGS: &str = "__substg1.0_00040102";
-/// At most this many recipient or attachment storages per message (MS-OXMSG 2.2.1, 2.2.2).
-pub(crate) const MAX_CHILDREN: u32 = 2048;
 
 /// `__substg1.0_XXXXXXXX` for a tag.
 pub(crate) fn value_stream(tag: PropTag) -> String {

@@ -45,13 +45,6 @@ pub(crate) struct RawEntry {
     pub(crate) value: [u8; 8],
 }
 
-impl RawEntry {
-    /// The `Size` field of a stream- or storage-backed entry.
-    pub(crate) fn size(&self) -> u32 {
-        u32::from_le_bytes(self.value[..4].try_into().expect("4 bytes"))
-    }
-}
-
 /// A parsed property stream.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PropStream {
@@ -181,13 +174,6 @@ pub(crate) fn size_field(ptype: PropType, stream_len: u64) -> u32 {
         _ => 0,
     };
     (stream_len + extra).min(u32::MAX as u64 - 1) as u32
-}
-
-/// Whether a type's single or multiple values live in one `__substg1.0_`
-/// stream (everything that is neither inline nor an object nor a
-/// multi-valued variable-length type).
-pub(crate) fn is_single_stream(ptype: PropType) -> bool {
-    !ptype.is_inline() && ptype != PropType::OBJECT && !is_mv_variable(ptype)
 }
 
 /// PT_MV_STRING8, PT_MV_UNICODE, PT_MV_BINARY: a length stream plus one

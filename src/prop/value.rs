@@ -20,6 +20,17 @@ impl String8 {
     pub fn to_string_lossy(&self) -> String {
         crate::format::codepage::decode_lossy(&self.bytes, self.codepage)
     }
+
+    /// Decodes the bytes with the code page (bytes that do not decode
+    /// become U+FFFD).
+    ///
+    /// # Errors
+    /// [`crate::Error::UnknownCodepage`] when oxmsg cannot decode the code page.
+    pub fn decode(&self) -> crate::Result<String> {
+        crate::format::codepage::decode(&self.bytes, self.codepage).ok_or(crate::Error::UnknownCodepage {
+            codepage: self.codepage,
+        })
+    }
 }
 
 /// A property value of any type that can occur in a .msg file.

@@ -12,7 +12,6 @@ use crate::prop::Guid;
 pub(crate) struct EntryInfo {
     pub(crate) name: String,
     pub(crate) is_stream: bool,
-    pub(crate) len: u64,
     pub(crate) clsid: Guid,
     pub(crate) state_bits: u32,
 }
@@ -22,7 +21,6 @@ impl EntryInfo {
         EntryInfo {
             name: e.name().to_string(),
             is_stream: e.is_stream(),
-            len: e.len(),
             clsid: Guid::from(*e.clsid()),
             state_bits: e.state_bits(),
         }

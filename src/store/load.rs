@@ -1,7 +1,7 @@
 //! Reading states from a compound file (OpenIMsgOnIStg on an existing
 //! storage): property streams, child storages, values on demand.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 
 use crate::arena::Key;
@@ -78,10 +78,10 @@ fn load_props(
     let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| format!("{prop_path}: {w}")).collect();
     // Streams and storages present, by upper-cased name (compound-file names
     // compare case-insensitively).
-    let streams: BTreeMap<String, &EntryInfo> = children
+    let streams: HashSet<String> = children
         .iter()
         .filter(|c| c.is_stream)
-        .map(|c| (c.name.to_ascii_uppercase(), c))
+        .map(|c| c.name.to_ascii_uppercase())
         .collect();
     let storages: HashSet<String> = children
         .iter()
@@ -105,11 +105,11 @@ fn load_props(
                 warnings.push(format!("{path}: entry {tag} has no sub-storage; ignored"));
                 continue;
             }
-        } else if let Some(s) = streams.get(&stream_name) {
+        } else if streams.contains(&stream_name) {
             if propstream::is_mv_variable(ptype) {
                 Val::StoredMv
             } else {
-                Val::Stored { len: s.len }
+                Val::Stored
             }
         } else if ptype.name().is_none() || ptype == PropType::NULL || ptype == PropType::UNSPECIFIED {
             Val::RawInline(e.value)

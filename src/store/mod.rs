@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::arena::{Arena, Key};
 use crate::error::{Error, Result};
 use crate::format::names;
-use crate::format::propstream::{self, HeaderKind};
+use crate::format::propstream;
 use crate::limits::Limits;
 use crate::prop::{PropAttr, PropTag, PropType, PropValue};
 
@@ -275,7 +275,7 @@ impl Inner {
                 propstream::decode_stream(tag.prop_type(), &bytes, codepage)
                     .map_err(|d| Error::corrupt(format!("written value {tag}"), d))?
             }
-            Val::Stored { .. } | Val::StoredMv => {
+            Val::Stored | Val::StoredMv => {
                 let path = src_path.ok_or_else(|| Error::corrupt("?", "stored value without a source"))?;
                 let f = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
                     what: "the message's file".into(),
@@ -386,7 +386,7 @@ impl Inner {
         let val = e.val.clone();
         let src_path = origin.source.as_ref().map(|s| s.path.clone());
         let reader: Box<dyn ReadSeek> = match &val {
-            Val::Stored { .. } => {
+            Val::Stored => {
                 let path = names::join(src_path.as_deref().unwrap_or("/"), &names::value_stream(etag));
                 let store = self
                     .files
@@ -506,15 +506,6 @@ impl Inner {
             .as_deref_mut()
             .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
         f(store, &limits)
-    }
-}
-
-/// The header kind of a message state.
-pub(crate) fn header_kind(top: bool) -> HeaderKind {
-    if top {
-        HeaderKind::TopLevel
-    } else {
-        HeaderKind::Embedded
     }
 }
 

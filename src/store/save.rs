@@ -254,7 +254,7 @@ impl Writer<'_> {
                 self.write_stream(&names::join(path, &names::value_stream(tag)), &bytes)?;
                 Ok(Some(sized(tag, bytes.len() as u64)))
             }
-            Val::Stored { .. } => {
+            Val::Stored => {
                 let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
                 let name = names::value_stream(tag);
                 let n = self.copy_stream(&src, &names::join(&src.path, &name), &names::join(path, &name))?;

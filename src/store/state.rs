@@ -34,13 +34,6 @@ impl Spill {
     /// Above this many bytes, written values go to a temporary file.
     pub(crate) const MEMORY_MAX: usize = 1 << 20;
 
-    pub(crate) fn len(&self) -> u64 {
-        match self {
-            Spill::Memory(v) => v.len() as u64,
-            Spill::File { len, .. } => *len,
-        }
-    }
-
     /// A fresh reader over the bytes.
     pub(crate) fn reader(&self) -> io::Result<Box<dyn super::backing::ReadSeek>> {
         match self {
@@ -91,8 +84,8 @@ pub(crate) enum Val {
     /// The raw 8-byte value field of an entry whose type oxmsg does not
     /// know and that has no stream; kept so it survives a save.
     RawInline([u8; 8]),
-    /// In the source: one stream `__substg1.0_TAG` of `len` bytes.
-    Stored { len: u64 },
+    /// In the source: one stream `__substg1.0_TAG`.
+    Stored,
     /// In the source: a multi-valued variable-length value (length stream
     /// plus element streams).
     StoredMv,

@@ -9,15 +9,18 @@ Parsed with Python's email package (policy=email.policy.default). Output:
   from         str|null    decoded From header
   to           [str]       one entry per address of To ("Name <addr>" or "addr")
   cc           [str]       same for Cc
-  date         str|null    Date header as written
+  date         str|null    Date header as written (header values are
+                           stripped of surrounding whitespace)
   message_id   str|null    Message-Id header
   content_type str         top-level content type, e.g. "multipart/mixed"
   body_text    str|null    the first text/plain part that is not an attachment
                            (the one get_body(("plain",)) picks), decoded,
                            line endings as in the part
   body_html    bool        whether there is a text/html body part
-  body_rtf     bool        whether there is an application/rtf part (msgconvert
-                           puts the decompressed RTF body there)
+  html_sha256  str|null    sha256 of its decoded bytes (first such part)
+  body_rtf     bool        whether there is an application/rtf body part
+                           (msgconvert puts the decompressed RTF body there)
+  rtf_sha256   str|null    sha256 of its decoded bytes (first such part)
   attachments  [{filename, size, sha256, content_type, content_id,
                  disposition}]  every leaf part that is an attachment, in
                            order: filename is the Content-Disposition filename
@@ -25,10 +28,11 @@ Parsed with Python's email package (policy=email.policy.default). Output:
                            continuations joined) or null; size and sha256 are
                            of the decoded payload; content_id is null when the
                            header is missing or empty
-  nested       [summary]   one object, with these same keys, for each
-                           message/rfc822 part (an embedded message),
-                           recursively; such parts are not listed in
-                           attachments
+  nested       [summary]   one object, with these same keys (plus
+                           part_content_id, the Content-ID of the enclosing
+                           part), for each message/rfc822 part (an embedded
+                           message), recursively; such parts are not listed
+                           in attachments
   defects      [str]       parser defects the email package reported
   errors       [str]       anything that failed while summarising
 
@@ -166,6 +170,8 @@ def summarise(msg, depth, errors):
         "body_text": None,
         "body_html": False,
         "body_rtf": False,
+        "html_sha256": None,
+        "rtf_sha256": None,
         "attachments": [],
         "nested": [],
         "defects": [type(d).__name__ for d in msg.defects],
@@ -195,10 +201,13 @@ def summarise(msg, depth, errors):
             for sub in part.get_payload():
                 walk(sub)
             return
-        if ctype == "text/html" and part.get_content_disposition() != "attachment":
+        body_part = part.get_content_disposition() != "attachment" and not filename(part)
+        if ctype == "text/html" and body_part and not out["body_html"]:
             out["body_html"] = True
-        if ctype in ("application/rtf", "text/rtf") and part.get_content_disposition() != "attachment":
+            out["html_sha256"] = hashlib.sha256(payload_bytes(part)).hexdigest()
+        if ctype in ("application/rtf", "text/rtf") and body_part and not out["body_rtf"]:
             out["body_rtf"] = True
+            out["rtf_sha256"] = hashlib.sha256(payload_bytes(part)).hexdigest()
         if part is msg or not is_attachment_leaf(part):
             return
         try:
