@@ -12,7 +12,7 @@ use crate::message::Message;
 use crate::object::prop_methods;
 use crate::prop::{tags, PropTag, PropType, PropValue};
 use crate::session::Session;
-use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag};
+use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag, Val};
 use crate::store::{load, AttachNode, Inner, MessageNode, Node, NodeKey};
 
 /// `ATTACH_BY_VALUE`: the data is PR_ATTACH_DATA_BIN.
@@ -129,7 +129,7 @@ impl Inner {
             (0x3705, PropValue::Long(ATTACH_BY_VALUE)),
             (0x370B, PropValue::Long(-1)),
         ] {
-            props.set(PropTag::new(id, v.prop_type()), crate::store::state::Val::Value(v));
+            props.set(PropTag::new(id, v.prop_type()), Val::Value(v));
         }
         let state = AttachState {
             num,
@@ -156,6 +156,20 @@ impl Inner {
             return Err(Error::NotFound {
                 what: format!("attachment #{num}"),
             });
+        }
+        self.refresh_has_attach(msg)
+    }
+
+    /// PR_HASATTACH and `MSGFLAG_HASATTACH` in PR_MESSAGE_FLAGS follow the
+    /// attachments, as Outlook keeps them.
+    pub(crate) fn refresh_has_attach(&mut self, msg: NodeKey) -> Result<()> {
+        let m = self.message_mut(msg)?;
+        let has = !m.state.attachments.is_empty();
+        let props = &mut m.state.props;
+        props.set(PropTag::new(0x0E1B, PropType::BOOLEAN), Val::Value(PropValue::Boolean(has)));
+        if let Some(flags) = props.long(0x0E07) {
+            let flags = if has { flags | 0x10 } else { flags & !0x10 };
+            props.set(PropTag::new(0x0E07, PropType::LONG), Val::Value(PropValue::Long(flags)));
         }
         Ok(())
     }
@@ -223,7 +237,7 @@ impl Inner {
             a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(MessageState::new(HeaderKind::Embedded))));
             a.state.props.set(
                 PropTag::new(0x3705, PropType::LONG),
-                crate::store::state::Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
+                Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
             );
             a.state.props.remove_id(0x3701);
         }

@@ -300,6 +300,27 @@ impl Inner {
         let m = self.message_mut(msg)?;
         m.state.header.next_recipient_id = next;
         m.state.recipients = Recipients::Loaded(rows);
+        self.refresh_display_lists(msg)
+    }
+
+    /// PR_DISPLAY_TO / _CC / _BCC: the display names of the recipients of
+    /// each type joined with "; ", as Outlook computes them; absent when
+    /// there are none (MS-OXMSG forbids empty string streams).
+    fn refresh_display_lists(&mut self, msg: NodeKey) -> Result<()> {
+        let rows = self.recipient_rows(msg, 0)?;
+        let props = &mut self.message_mut(msg)?.state.props;
+        for (id, kind) in [(0x0E04u16, RecipientType::To), (0x0E03, RecipientType::Cc), (0x0E02, RecipientType::Bcc)] {
+            let names: Vec<String> = rows
+                .iter()
+                .filter(|r| r.recipient_type() == kind)
+                .filter_map(|r| r.display_name())
+                .collect();
+            if names.is_empty() {
+                props.remove_id(id);
+            } else {
+                props.set(PropTag::new(id, PropType::UNICODE), Val::Value(PropValue::Unicode(names.join("; "))));
+            }
+        }
         Ok(())
     }
 }

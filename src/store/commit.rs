@@ -62,6 +62,7 @@ impl Inner {
                 if m.state.header.next_attachment_id <= num {
                     m.state.header.next_attachment_id = num + 1;
                 }
+                self.refresh_has_attach(parent)?;
             }
             Node::Message(m) => {
                 let parent = m.parent.ok_or_else(|| Error::InvalidParameter {
