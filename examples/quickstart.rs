@@ -27,6 +27,7 @@ fn main() -> oxmsg::Result<()> {
     msg.set(tags::SENT_REPRESENTING_NAME, "Alice Example")?;
     msg.set(tags::SENT_REPRESENTING_EMAIL_ADDRESS, "alice@example.com")?;
     msg.set(tags::SENT_REPRESENTING_ADDRTYPE, "SMTP")?;
+    msg.set(tags::SENT_REPRESENTING_SMTP_ADDRESS, "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from(SystemTime::now()))?;
     msg.set(tags::IMPORTANCE, 2)?; // 0 low, 1 normal, 2 high; a typed tag only takes an i32
 

@@ -199,7 +199,7 @@ impl Inner {
         }
         let file = a.file;
         let state = if create {
-            MessageState::new(HeaderKind::Embedded)
+            new_embedded_state()
         } else {
             match &a.state.embedded {
                 None => {
@@ -234,7 +234,7 @@ impl Inner {
         let a = self.attachment_mut(att)?;
         a.open_embedded = Some(k);
         if create {
-            a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(MessageState::new(HeaderKind::Embedded))));
+            a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(new_embedded_state())));
             a.state.props.set(
                 PropTag::new(0x3705, PropType::LONG),
                 Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
@@ -243,6 +243,16 @@ impl Inner {
         }
         Ok(k)
     }
+}
+
+/// A new embedded message: PR_MESSAGE_CLASS `IPM.Note` (readers such as
+/// extract-msg need a class to treat it as a mail) and PR_MESSAGE_FLAGS
+/// `MSGFLAG_READ | MSGFLAG_UNSENT`.
+fn new_embedded_state() -> MessageState {
+    let mut st = MessageState::new(HeaderKind::Embedded);
+    st.props.set(tags::MESSAGE_CLASS.tag(), Val::Value(PropValue::Unicode("IPM.Note".into())));
+    st.props.set(tags::MESSAGE_FLAGS.tag(), Val::Value(PropValue::Long(0x9)));
+    st
 }
 
 impl<'s, A: Access> Message<'s, A> {

@@ -34,7 +34,6 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 /// assert!(!msg.is_unicode());
 /// ```
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct SessionOptions {
     /// Create Unicode messages (PT_UNICODE strings, `STORE_UNICODE_OK`);
     /// MAPI's `MAPI_UNICODE` flag. Default `true`. With `false`, new
@@ -130,7 +129,7 @@ fn open_err(e: std::io::Error, what: impl std::fmt::Display) -> Error {
             Error::CorruptData {
                 path: "/".into(),
                 detail: format!("{what} is not a readable compound file: {e}"),
-                source: Some(e),
+                source: None,
             }
         }
         _ => Error::io(e, format!("opening {what}")),

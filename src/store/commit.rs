@@ -166,6 +166,7 @@ impl Inner {
                     .map_err(|e| Error::io(e, format!("creating a temporary file in {}", dir.display())))?;
                 let f = tmp.reopen().map_err(|e| Error::io(e, "reopening the temporary file"))?;
                 self.build_image(key, f)?;
+                keep_permissions(tmp.as_file(), &path)?;
                 // Close our hold on the old file before replacing it.
                 let fs = self.files.get_mut(fkey).expect("live file");
                 let had_store = fs.store.take().is_some();
@@ -236,6 +237,7 @@ impl Inner {
             .map_err(|e| Error::io(e, format!("creating a temporary file in {}", dir.display())))?;
         let f = tmp.reopen().map_err(|e| Error::io(e, "reopening the temporary file"))?;
         self.build_image(key, f)?;
+        keep_permissions(tmp.as_file(), path)?;
         tmp.persist(path)
             .map_err(|e| Error::io(e.error, format!("writing {}", path.display())))?;
         sync_dir(dir);
@@ -245,6 +247,28 @@ impl Inner {
 
 fn m_is_top(state: &MessageState, _file: crate::arena::Key<super::FileState>) -> bool {
     state.origin.source.as_ref().is_some_and(|s| s.path == "/")
+}
+
+/// Gives the new file the permissions of the file it replaces, or, for a
+/// new file, read-write for its owner and readable by others (0644), rather
+/// than the temporary file's owner-only mode.
+fn keep_permissions(tmp: &File, path: &Path) -> Result<()> {
+    let perms = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::Permissions::from_mode(0o644)
+            }
+            #[cfg(not(unix))]
+            {
+                return Ok(());
+            }
+        }
+    };
+    tmp.set_permissions(perms)
+        .map_err(|e| Error::io(e, format!("setting the permissions of {}", path.display())))
 }
 
 /// Makes a rename durable (Unix: fsync the directory). Best effort.

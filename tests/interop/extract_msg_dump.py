@@ -46,8 +46,11 @@ Output (keys sorted; every string has its trailing NUL characters stripped):
                                (NOT msg.htmlBody, which invents HTML from RTF
                                or plain text when the stream is absent)
   html             {present, size, sha256}  same stream, as in corpus/expected
-  rtf              {present, compressed_size, size, sha256}  PR_RTF_COMPRESSED
-                               and its decompression (msg.rtfBody); just
+  rtf              {present, compressed_size, size, sha256, sha256_nocrlf}
+                               PR_RTF_COMPRESSED and its decompression
+                               (msg.rtfBody); sha256_nocrlf is of the RTF with
+                               CR and LF bytes removed (to compare with
+                               msgconvert, which mangles line ends); just
                                {"present": false} when absent
   string_encoding  str|null    msg.stringEncoding
   recipients       [{name, email, smtp, type}]  msg.recipients; type is an int
@@ -331,11 +334,12 @@ def dump_msg(msg, depth=0):
         comp = msg.getStream("__substg1.0_10090102")
         if comp is None:
             return {"present": False}
-        r = {"present": True, "compressed_size": len(comp), "size": None, "sha256": None}
+        r = {"present": True, "compressed_size": len(comp), "size": None, "sha256": None, "sha256_nocrlf": None}
         body = getattr(msg, "rtfBody", None)
         if body is not None:
             r["size"] = len(body)
             r["sha256"] = sha256(body)
+            r["sha256_nocrlf"] = sha256(body.replace(b"\r", b"").replace(b"\n", b""))
         return r
 
     out["rtf"] = d.field("rtf", rtf)

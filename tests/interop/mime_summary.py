@@ -21,6 +21,10 @@ Parsed with Python's email package (policy=email.policy.default). Output:
   body_rtf     bool        whether there is an application/rtf body part
                            (msgconvert puts the decompressed RTF body there)
   rtf_sha256   str|null    sha256 of its decoded bytes (first such part)
+  rtf_sha256_nocrlf  str|null  the same with every CR and LF byte removed:
+                           msgconvert turns the RTF's CRLF into LF CR, so
+                           compare this with extract_msg_dump's
+                           rtf.sha256_nocrlf
   attachments  [{filename, size, sha256, content_type, content_id,
                  disposition}]  every leaf part that is an attachment, in
                            order: filename is the Content-Disposition filename
@@ -172,6 +176,7 @@ def summarise(msg, depth, errors):
         "body_rtf": False,
         "html_sha256": None,
         "rtf_sha256": None,
+        "rtf_sha256_nocrlf": None,
         "attachments": [],
         "nested": [],
         "defects": [type(d).__name__ for d in msg.defects],
@@ -207,7 +212,9 @@ def summarise(msg, depth, errors):
             out["html_sha256"] = hashlib.sha256(payload_bytes(part)).hexdigest()
         if ctype in ("application/rtf", "text/rtf") and body_part and not out["body_rtf"]:
             out["body_rtf"] = True
-            out["rtf_sha256"] = hashlib.sha256(payload_bytes(part)).hexdigest()
+            rtf = payload_bytes(part)
+            out["rtf_sha256"] = hashlib.sha256(rtf).hexdigest()
+            out["rtf_sha256_nocrlf"] = hashlib.sha256(rtf.replace(b"\r", b"").replace(b"\n", b"")).hexdigest()
         if part is msg or not is_attachment_leaf(part):
             return
         try:

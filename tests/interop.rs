@@ -1,0 +1,314 @@
+//! Files written by oxmsg, read back by independent readers: Python
+//! `extract-msg` (tests/interop/extract_msg_dump.py) and Perl `msgconvert`
+//! (tests/interop/msgconvert_dump.sh + mime_summary.py). `.ci/run` installs
+//! both and sets OXMSG_REQUIRE_INTEROP=1; without them and without that
+//! variable the tests print that they were skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use oxmsg::{tags, FileTime, Guid, PropTag, PropValue, RecipientType, Session, SessionOptions, String8};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+}
+
+/// Whether the readers are there; panics when they are required but missing.
+fn readers_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import extract_msg"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new("msgconvert").arg("--help").output().is_ok();
+    if !ok {
+        if std::env::var_os("OXMSG_REQUIRE_INTEROP").is_some() {
+            panic!("OXMSG_REQUIRE_INTEROP is set but python3 extract-msg or msgconvert is missing");
+        }
+        eprintln!("skipped: python3 extract-msg or msgconvert not installed");
+    }
+    ok
+}
+
+fn extract_msg(path: &Path) -> Value {
+    let out = Command::new("python3")
+        .arg(interop_dir().join("extract_msg_dump.py"))
+        .arg(path)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "extract_msg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON from extract_msg_dump");
+    assert_eq!(v["ok"], Value::Bool(true), "extract-msg could not open {}: {}", path.display(), v["error"]);
+    v
+}
+
+fn msgconvert(path: &Path) -> Value {
+    let cmd = format!(
+        "bash {} {} | python3 {}",
+        interop_dir().join("msgconvert_dump.sh").display(),
+        path.display(),
+        interop_dir().join("mime_summary.py").display()
+    );
+    let out = Command::new("bash").args(["-o", "pipefail", "-c", &cmd]).output().expect("run msgconvert");
+    assert!(out.status.success(), "msgconvert failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON from mime_summary")
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// One value of every single-valued type and of every multi-valued type,
+/// on ids in the 0x6600 (provider-defined) range.
+fn every_type() -> Vec<(PropTag, PropValue)> {
+    let guid = Guid::parse("{11223344-5566-7788-99AA-BBCCDDEEFF00}").unwrap();
+    let t = FileTime::from_unix_secs(1_700_000_000);
+    let v = vec![
+        PropValue::I2(-12),
+        PropValue::Long(-123_456),
+        PropValue::R4(1.5),
+        PropValue::Double(-2.25),
+        PropValue::Currency(12_345_678),
+        PropValue::AppTime(45_000.5),
+        PropValue::Error(0x8004_010F),
+        PropValue::Boolean(true),
+        PropValue::I8(-9_000_000_000),
+        PropValue::Unicode("Grüße, 世界".into()),
+        PropValue::SysTime(t),
+        PropValue::Clsid(guid),
+        PropValue::Binary(vec![0, 1, 2, 0xFE, 0xFF]),
+        PropValue::MvI2(vec![1, -2]),
+        PropValue::MvLong(vec![7, -8, 9]),
+        PropValue::MvR4(vec![0.5, 2.0]),
+        PropValue::MvDouble(vec![0.25, -4.0]),
+        PropValue::MvCurrency(vec![10_000, -20_000]),
+        PropValue::MvAppTime(vec![1.0, 2.5]),
+        PropValue::MvI8(vec![1 << 40, -5]),
+        PropValue::MvUnicode(vec!["alpha".into(), "βeta".into()]),
+        PropValue::MvSysTime(vec![t, FileTime::from_unix_secs(0)]),
+        PropValue::MvClsid(vec![guid]),
+        PropValue::MvBinary(vec![vec![1, 2, 3], vec![0xAB]]),
+    ];
+    v.into_iter()
+        .enumerate()
+        .map(|(i, v)| (PropTag::new(0x6600 + i as u16, v.prop_type()), v))
+        .collect()
+}
+
+/// What extract_msg_dump prints for a value of ours, where the mapping is
+/// exact: extract-msg reads integers as unsigned, strings stripped of NULs,
+/// binary as hex, GUIDs in braces.
+fn expected_json(v: &PropValue) -> Option<Value> {
+    Some(match v {
+        PropValue::I2(x) => Value::from(*x as u16),
+        PropValue::Long(x) => Value::from(*x as u32),
+        PropValue::I8(x) => Value::from(*x as u64),
+        PropValue::Error(x) => Value::from(*x),
+        PropValue::Boolean(b) => Value::Bool(*b),
+        PropValue::R4(x) => Value::from(*x as f64),
+        PropValue::Double(x) => Value::from(*x),
+        PropValue::Unicode(s) => Value::from(s.clone()),
+        PropValue::Binary(b) => Value::from(hex(b)),
+        PropValue::MvLong(v) => Value::from(v.iter().map(|x| *x as u32).collect::<Vec<_>>()),
+        PropValue::MvI2(v) => Value::from(v.iter().map(|x| *x as u16).collect::<Vec<_>>()),
+        PropValue::MvI8(v) => Value::from(v.iter().map(|x| *x as u64).collect::<Vec<_>>()),
+        PropValue::MvDouble(v) => Value::from(v.clone()),
+        PropValue::MvUnicode(v) => Value::from(v.clone()),
+        PropValue::MvBinary(v) => Value::from(v.iter().map(|b| hex(b)).collect::<Vec<_>>()),
+        _ => return None,
+    })
+}
+
+fn build(session: &Session, path: &Path, depth: u32) -> oxmsg::Result<()> {
+    let msg = session.create(path)?;
+    fill(&msg, "Top level", depth)?;
+    for (t, v) in every_type() {
+        msg.set_value(t, v)?;
+    }
+    msg.set(tags::SENDER_NAME, "Ann Sender")?;
+    msg.set(tags::SENDER_EMAIL_ADDRESS, "ann@example.com")?;
+    msg.set(tags::SENDER_ADDRTYPE, "SMTP")?;
+    msg.set(tags::SENDER_SMTP_ADDRESS, "ann@example.com")?;
+    msg.set(tags::SENT_REPRESENTING_NAME, "Ann Sender")?;
+    msg.set(tags::SENT_REPRESENTING_EMAIL_ADDRESS, "ann@example.com")?;
+    msg.set(tags::SENT_REPRESENTING_ADDRTYPE, "SMTP")?;
+    msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from_unix_secs(1_700_000_000))?;
+    msg.save_changes()
+}
+
+/// Subject, body, three recipients, two attachments and (depth > 0) an
+/// embedded message holding the same, one level less.
+fn fill(msg: &oxmsg::Message<'_, oxmsg::ReadWrite>, subject: &str, depth: u32) -> oxmsg::Result<()> {
+    msg.set(tags::SUBJECT, subject)?;
+    msg.set(tags::BODY, format!("Body of {subject}.\r\nSecond line."))?;
+    msg.add_recipient(RecipientType::To, "Bob To", "bob@example.com")?;
+    msg.add_recipient(RecipientType::Cc, "Cid Cc", "cid@example.com")?;
+    msg.add_recipient(RecipientType::Bcc, "Dee Bcc", "dee@example.com")?;
+    for (name, data) in [("notes.txt", b"plain text data".to_vec()), ("image.bin", (0..=255u8).cycle().take(5000).collect())] {
+        let att = msg.create_attachment()?;
+        att.set(tags::ATTACH_LONG_FILENAME, format!("{subject} {name}"))?;
+        att.set(tags::ATTACH_FILENAME, name)?;
+        att.set(tags::DISPLAY_NAME, format!("{subject} {name}"))?;
+        att.set(tags::ATTACH_MIME_TAG, "application/octet-stream")?;
+        att.write_data(&mut &data[..])?;
+        att.save_changes()?;
+    }
+    if depth > 0 {
+        let att = msg.create_attachment()?;
+        att.set(tags::DISPLAY_NAME, format!("Nested {depth}"))?;
+        let inner = att.create_embedded()?;
+        fill(&inner, &format!("Nested {depth}"), depth - 1)?;
+        inner.save_changes()?;
+        drop(inner);
+        att.save_changes()?;
+    }
+    Ok(())
+}
+
+fn data_for(subject: &str, name: &str) -> Vec<u8> {
+    let _ = subject;
+    if name == "notes.txt" {
+        b"plain text data".to_vec()
+    } else {
+        (0..=255u8).cycle().take(5000).collect()
+    }
+}
+
+/// Checks one level of an extract-msg dump against what `fill` wrote.
+fn check_extract_level(v: &Value, subject: &str, depth: u32) {
+    assert_eq!(v["subject"], Value::from(subject));
+    assert_eq!(v["body"].as_str().map(|s| s.replace("\r\n", "\n")), Some(format!("Body of {subject}.\nSecond line.")));
+    let recips: Vec<(String, String, i64)> = v["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap_or("").into(), r["email"].as_str().unwrap_or("").into(), r["type"].as_i64().unwrap_or(-1)))
+        .collect();
+    assert_eq!(
+        recips,
+        vec![
+            ("Bob To".into(), "bob@example.com".into(), 1),
+            ("Cid Cc".into(), "cid@example.com".into(), 2),
+            ("Dee Bcc".into(), "dee@example.com".into(), 3)
+        ]
+    );
+    let atts = v["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), if depth > 0 { 3 } else { 2 });
+    for (a, name) in atts.iter().zip(["notes.txt", "image.bin"]) {
+        assert_eq!(a["long_filename"], Value::from(format!("{subject} {name}")));
+        assert_eq!(a["sha256"], Value::from(sha256_hex(&data_for(subject, name))));
+        assert_eq!(a["is_embedded"], Value::Bool(false));
+    }
+    if depth > 0 {
+        let nested = &atts[2];
+        assert_eq!(nested["is_embedded"], Value::Bool(true));
+        let inner = format!("Nested {depth}");
+        assert_eq!(nested["nested_subject"], Value::from(inner.clone()));
+        check_extract_level(&nested["nested"], &inner, depth - 1);
+    }
+}
+
+#[test]
+fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for unicode in [true, false] {
+        let session = Session::with_options(SessionOptions {
+            unicode,
+            ..Default::default()
+        });
+        let path = dir.path().join(if unicode { "unicode.msg" } else { "ansi.msg" });
+        build(&session, &path, 3).unwrap();
+
+        let v = extract_msg(&path);
+        check_extract_level(&v, "Top level", 3);
+        assert_eq!(v["sender_name"], Value::from("Ann Sender"));
+        assert_eq!(v["sender_email"], Value::from("ann@example.com"));
+        let props = &v["props"];
+        for (tag, value) in every_type() {
+            // An ANSI file stores strings as PT_STRING8.
+            let tag = match (unicode, tag.prop_type()) {
+                (false, oxmsg::PropType::UNICODE) => tag.with_type(oxmsg::PropType::STRING8),
+                (false, oxmsg::PropType::MV_UNICODE) => tag.with_type(oxmsg::PropType::MV_STRING8),
+                _ => tag,
+            };
+            let key = format!("0x{:08X}", tag.0);
+            let got = &props[&key];
+            assert!(!got.is_null(), "extract-msg lacks {key} ({value:?}) in the {} file", if unicode { "Unicode" } else { "ANSI" });
+            let value = match (&value, unicode) {
+                (PropValue::Unicode(s), false) => PropValue::Unicode(String8 { bytes: s.bytes().collect(), codepage: 1252 }.to_string_lossy()),
+                _ => value,
+            };
+            if let (false, PropValue::Unicode(_) | PropValue::MvUnicode(_)) = (unicode, &value) {
+                continue; // checked through raw_string8 below
+            }
+            if let Some(want) = expected_json(&value) {
+                assert_eq!(got, &want, "{key}");
+            }
+        }
+        if !unicode {
+            // "Grüße" is encodable in 1252; 世界 is not and becomes "??".
+            let raw = v["raw_string8"]["0x6609001E"].as_str().expect("PT_STRING8 stream");
+            assert_eq!(raw, hex(&[b"Gr".as_slice(), &[0xFC, 0xDF], b"e, ??"].concat()));
+        }
+        let ft = &v["props_filetime"]["0x660A0040"];
+        assert_eq!(ft, &Value::from(FileTime::from_unix_secs(1_700_000_000).0));
+
+        let m = msgconvert(&path);
+        assert_eq!(m["subject"], Value::from("Top level"));
+        assert!(m["to"].to_string().contains("bob@example.com"), "{}", m["to"]);
+        assert!(m["cc"].to_string().contains("cid@example.com"), "{}", m["cc"]);
+        assert_eq!(
+            m["body_text"].as_str().map(|s| s.replace("\r\n", "\n").trim_end().to_string()),
+            Some("Body of Top level.\nSecond line.".to_string())
+        );
+        let names: Vec<&str> = m["attachments"].as_array().unwrap().iter().filter_map(|a| a["filename"].as_str()).collect();
+        assert!(names.contains(&"Top level notes.txt"), "{names:?}");
+        let shas: Vec<&str> = m["attachments"].as_array().unwrap().iter().filter_map(|a| a["sha256"].as_str()).collect();
+        assert!(shas.contains(&sha256_hex(b"plain text data").as_str()));
+        // The nested messages, as message/rfc822 parts, to depth 3.
+        let mut level = &m;
+        for d in (1..=3).rev() {
+            let nested = level["nested"].as_array().expect("nested list");
+            assert_eq!(nested.len(), 1, "one embedded message at depth {d}");
+            assert_eq!(nested[0]["subject"], Value::from(format!("Nested {d}")));
+            level = &nested[0];
+        }
+    }
+}
+
+#[test]
+fn an_extracted_embedded_message_is_a_standalone_msg() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let session = Session::new();
+    let path = dir.path().join("outer.msg");
+    build(&session, &path, 2).unwrap();
+    let msg = session.open_file(&path).unwrap();
+    let att = msg.open_attachment(2).unwrap();
+    let inner = att.open_embedded().unwrap();
+    let out = dir.path().join("inner.msg");
+    inner.save_as(&out).unwrap();
+
+    let v = extract_msg(&out);
+    check_extract_level(&v, "Nested 2", 1);
+    let m = msgconvert(&out);
+    assert_eq!(m["subject"], Value::from("Nested 2"));
+
+    // And oxmsg reads it as a top-level message with a 32-byte header.
+    let cf = cfb::open(&out).unwrap();
+    assert_eq!(cf.entry("/__properties_version1.0").unwrap().len() % 16, 0);
+    assert!(cf.is_storage("/__nameid_version1.0"));
+    let top = session.open_file(&out).unwrap();
+    assert!(!top.is_embedded());
+    assert_eq!(top.get(tags::SUBJECT).unwrap().as_deref(), Some("Nested 2"));
+}
