@@ -1,4 +1,69 @@
-//! placeholder docs (the tour comes later)
+//! # oxmsg: MAPI's IMessage-on-IStorage over Outlook .msg files
+//!
+//! A `.msg` file is an OLE compound file laid out as [MS-OXMSG]: a message's
+//! properties, its recipients and its attachments (which can hold whole
+//! messages, to any depth). oxmsg reads and writes them through the object
+//! model of MAPI's message session, with the compiler checking what MAPI
+//! only documents:
+//!
+//! | MAPI | oxmsg |
+//! |---|---|
+//! | `OpenIMsgSession` / `CloseIMsgSession` | [`Session::new`] / [`Session::close`] |
+//! | `OpenIMsgOnIStg` | [`Session::open`], [`Session::open_file`], [`Session::open_file_rw`], [`Session::open_rw`], [`Session::open_compound`], [`Session::create`], [`Session::create_in_memory`] |
+//! | `IMAPIProp::GetProps` / `SetProps` / `DeleteProps` / `GetPropList` | [`Message::get`], [`Message::get_value`], [`Message::props`] / [`Message::set`], [`Message::set_value`] / [`Message::delete`] / [`Message::prop_list`] |
+//! | `IMAPIProp::OpenProperty` | [`Message::open_stream`], [`Message::open_stream_mut`], [`Attachment::data`], [`Attachment::open_embedded`] |
+//! | `IMAPIProp::SaveChanges` | [`Message::save_changes`], [`Message::save_read_only`], [`Attachment::save_changes`] |
+//! | `IMessage::CreateAttach` / `OpenAttach` / `DeleteAttach` | [`Message::create_attachment`] / [`Message::open_attachment`] / [`Message::delete_attachment`] |
+//! | `IMessage::GetRecipientTable` / `ModifyRecipients` | [`Message::recipients`], [`Message::recipient_table`] / [`Message::modify_recipients`] |
+//! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
+//! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
+//!
+//! ## The promises
+//!
+//! - A [`Message`] borrows its [`Session`]; an [`Attachment`] borrows its
+//!   message; an embedded message borrows its attachment; a [`PropStream`]
+//!   borrows its object. None can outlive what it came from, and
+//!   `Session::close` does not compile while any of them is alive.
+//! - Access is a type: `Message<'_, ReadOnly>` has no setter and no save.
+//! - A typed tag ([`Tag<K>`], e.g. [`tags::SUBJECT`]) accepts and returns
+//!   only its type's Rust value.
+//! - Ids kept as plain data ([`MessageId`], [`AttachmentId`], [`RowId`])
+//!   give [`Error::ObjectDeleted`] once their object is gone, never another
+//!   object.
+//! - Changes stay in memory until saved; a save to a path writes beside the
+//!   file and renames over it, so the old file survives any failure.
+//!   Dropping without saving discards, as MAPI does.
+//! - Bad input is an [`Error`], never a panic; sizes, counts and depths read
+//!   from files are checked against [`Limits`].
+//!
+//! ```
+//! use oxmsg::{Session, tags, RecipientType};
+//!
+//! let session = Session::new();
+//! let msg = session.create_in_memory()?;
+//! msg.set(tags::SUBJECT, "Quarterly report")?;
+//! msg.set(tags::BODY, "Numbers attached.")?;
+//! msg.add_recipient(RecipientType::To, "Ann", "ann@example.com")?;
+//! let att = msg.create_attachment()?;
+//! att.set(tags::ATTACH_LONG_FILENAME, "q3.csv")?;
+//! att.write_data(&mut &b"a,b\n1,2\n"[..])?;
+//! att.save_changes()?;
+//! drop(att);
+//! let bytes = msg.to_bytes()?;
+//! drop(msg);
+//!
+//! let read = session.open(std::io::Cursor::new(bytes))?;
+//! assert_eq!(read.get(tags::SUBJECT)?.as_deref(), Some("Quarterly report"));
+//! assert_eq!(read.recipients()?[0].email().as_deref(), Some("ann@example.com"));
+//! let att = read.open_attachment(0)?;
+//! assert_eq!(att.filename()?.as_deref(), Some("q3.csv"));
+//! # Ok::<(), oxmsg::Error>(())
+//! ```
+//!
+//! A session and its messages are used from one thread (they are neither
+//! `Send` nor `Sync`); open one session per thread to work in parallel.
+//!
+//! [MS-OXMSG]: https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxmsg/
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -29,3 +94,8 @@ pub use prop::{kind, named, tags, FileTime, Guid, PropAttr, PropKind, PropTag, P
 pub use recipient::{Recipient, RecipientChange, RecipientType, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
