@@ -57,7 +57,7 @@ pub struct Table {
     position: usize,
 }
 
-fn find<'r>(row: &'r Row, tag: PropTag) -> Option<&'r PropValue> {
+fn find(row: &Row, tag: PropTag) -> Option<&PropValue> {
     row.iter()
         .find(|(t, _)| *t == tag)
         .or_else(|| {
