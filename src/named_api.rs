@@ -32,9 +32,7 @@ const FIRST_NAMED_ID: u16 = 0x8000;
 /// itself, when it is a tagged property id (`1..0x8000`).
 fn ps_mapi_direct(name: &NamedProp) -> Option<u16> {
     match name.name {
-        PropName::Id(lid) if name.guid == PS_MAPI && (1..u32::from(FIRST_NAMED_ID)).contains(&lid) => {
-            Some(lid as u16)
-        }
+        PropName::Id(lid) if name.guid == PS_MAPI && (1..u32::from(FIRST_NAMED_ID)).contains(&lid) => Some(lid as u16),
         _ => None,
     }
 }
@@ -127,9 +125,9 @@ impl Inner {
             let (map, warnings) = read_name_map(fs)?;
             fs.names = Some(map);
             if !warnings.is_empty() {
-                let top = self.nodes.keys().find(|&k| {
-                    matches!(self.nodes.get(k), Some(Node::Message(m)) if m.parent.is_none() && m.file == fkey)
-                });
+                let top = self.nodes.keys().find(
+                    |&k| matches!(self.nodes.get(k), Some(Node::Message(m)) if m.parent.is_none() && m.file == fkey),
+                );
                 if let Some(Some(Node::Message(m))) = top.map(|k| self.nodes.get_mut(k)) {
                     m.state.origin.warnings.extend(warnings);
                 }
@@ -156,8 +154,9 @@ impl Inner {
     ) -> Result<Vec<u16>> {
         if create && !writable {
             return Err(Error::NoAccess {
-                detail: "creating named-property mappings (GetIDsFromNames with MAPI_CREATE) needs a read-write message"
-                    .into(),
+                detail:
+                    "creating named-property mappings (GetIDsFromNames with MAPI_CREATE) needs a read-write message"
+                        .into(),
             });
         }
         let max = (self.limits(key).max_named_entries as usize).min(MAX_ENTRIES);
