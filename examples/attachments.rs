@@ -33,7 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Open it read-write; list what is there (MAPI: the attachment table).
     let msg = session.open_file_rw(&path)?;
     let mut table = msg.attachment_table()?;
-    table.set_columns(&[tags::ATTACH_NUM.tag(), tags::ATTACH_LONG_FILENAME.tag(), tags::ATTACH_METHOD.tag()]);
+    table.set_columns(&[
+        tags::ATTACH_NUM.tag(),
+        tags::ATTACH_LONG_FILENAME.tag(),
+        tags::ATTACH_METHOD.tag(),
+    ]);
     for row in table.query_rows(usize::MAX) {
         println!("{:?}", row.iter().map(|(_, v)| v).collect::<Vec<_>>());
     }

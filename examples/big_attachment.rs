@@ -19,7 +19,10 @@ impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = buf.len().min(self.left as usize);
         for b in &mut buf[..n] {
-            self.state = self.state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.state = self
+                .state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             *b = (self.state >> 56) as u8;
         }
         self.left -= n as u64;
@@ -69,7 +72,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(att);
         msg.save_changes()?;
     }
-    println!("written {} MiB: file {} bytes, peak RSS {} KiB", mb, std::fs::metadata(&path)?.len(), peak_rss_kib().unwrap_or(0));
+    println!(
+        "written {} MiB: file {} bytes, peak RSS {} KiB",
+        mb,
+        std::fs::metadata(&path)?.len(),
+        peak_rss_kib().unwrap_or(0)
+    );
 
     let msg = session.open_file(&path)?;
     let att = msg.open_attachment(0)?;
@@ -77,7 +85,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut got = HashWriter(Sha256::new());
     let n = io::copy(&mut data, &mut got)?;
     let got = got.0.finalize();
-    println!("read back {} bytes, sha256 {}", n, if got == expected { "matches" } else { "DIFFERS" });
+    println!(
+        "read back {} bytes, sha256 {}",
+        n,
+        if got == expected { "matches" } else { "DIFFERS" }
+    );
     let peak = peak_rss_kib().unwrap_or(0);
     println!("peak RSS {} KiB ({:.1} MiB)", peak, peak as f64 / 1024.0);
     if got != expected || n != len {

@@ -15,7 +15,11 @@ fn walk<A: Access>(msg: &Message<'_, A>, depth: usize, out: &std::path::Path) ->
             // A standalone copy: 32-byte header, its own named-property map.
             let file = out.join(format!("level{}-att{}.msg", depth / 2 + 1, att.num()));
             inner.save_as(&file)?;
-            println!("{pad}  attachment #{} holds a message, saved as {}", att.num(), file.display());
+            println!(
+                "{pad}  attachment #{} holds a message, saved as {}",
+                att.num(),
+                file.display()
+            );
             walk(&inner, depth + 2, out)?;
         } else {
             println!("{pad}  attachment #{}: {:?}", att.num(), att.filename()?);

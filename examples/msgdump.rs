@@ -18,10 +18,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
-use oxmsg::{
-    tags, Access, Attachment, Error, FileTime, Message, PropTag, PropType, PropValue,
-    RecipientType, Session,
-};
+use oxmsg::{tags, Access, Attachment, Error, FileTime, Message, PropTag, PropType, PropValue, RecipientType, Session};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -197,10 +194,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
         inner.set(tags::BODY, "I cannot make it on Tuesday.\r\n")?;
         inner.set(tags::SENDER_NAME, "Dave Example")?;
         inner.set(tags::SENDER_EMAIL_ADDRESS, "dave@example.com")?;
-        inner.set(
-            tags::CLIENT_SUBMIT_TIME,
-            FileTime::from_unix_secs(1_699_900_000),
-        )?;
+        inner.set(tags::CLIENT_SUBMIT_TIME, FileTime::from_unix_secs(1_699_900_000))?;
         inner.add_recipient(RecipientType::To, "Alice Example", "alice@example.com")?;
         let a = inner.create_attachment()?;
         a.set(tags::ATTACH_LONG_FILENAME, "apology.txt")?;
@@ -255,9 +249,7 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
 
     let mut attachments = Vec::new();
     for num in msg.attachment_numbers()? {
-        let att = msg
-            .open_attachment(num)
-            .ctx(|| format!("attachment {num}"))?;
+        let att = msg.open_attachment(num).ctx(|| format!("attachment {num}"))?;
         attachments.push(attachment_json(&att).ctx(|| format!("attachment {num}"))?);
     }
 
@@ -289,9 +281,7 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
 fn attachment_json<A: Access>(att: &Attachment<'_, A>) -> Result<Value, Failure> {
     let (mut size, mut sha256, mut embedded) = (Value::Null, Value::Null, Value::Null);
     if att.is_embedded() {
-        let inner = att
-            .open_embedded()
-            .ctx(|| "opening the embedded message".into())?;
+        let inner = att.open_embedded().ctx(|| "opening the embedded message".into())?;
         embedded = message_json(&inner).ctx(|| "embedded message".into())?;
     } else if let Some(mut data) = open_data(att)? {
         // Stream the data through the hasher: an attachment may be large.
@@ -312,9 +302,7 @@ fn attachment_json<A: Access>(att: &Attachment<'_, A>) -> Result<Value, Failure>
 }
 
 /// The attachment's data stream, or `None` when it has no PR_ATTACH_DATA_BIN.
-fn open_data<'a, A: Access>(
-    att: &'a Attachment<'_, A>,
-) -> Result<Option<oxmsg::PropStream<'a>>, Failure> {
+fn open_data<'a, A: Access>(att: &'a Attachment<'_, A>) -> Result<Option<oxmsg::PropStream<'a>>, Failure> {
     match att.data() {
         Ok(s) => Ok(Some(s)),
         Err(Error::PropNotFound { .. } | Error::NoSupport { .. }) => Ok(None),
@@ -415,11 +403,7 @@ fn pad(depth: usize) -> String {
     "  ".repeat(depth)
 }
 
-fn dump_message<A: Access>(
-    out: &mut impl Write,
-    msg: &Message<'_, A>,
-    depth: usize,
-) -> Result<(), Failure> {
+fn dump_message<A: Access>(out: &mut impl Write, msg: &Message<'_, A>, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
     writeln!(
         out,
@@ -452,19 +436,13 @@ fn dump_message<A: Access>(
     let nums = msg.attachment_numbers()?;
     writeln!(out, "{p}  Attachments ({}):", nums.len())?;
     for num in nums {
-        let att = msg
-            .open_attachment(num)
-            .ctx(|| format!("attachment {num}"))?;
+        let att = msg.open_attachment(num).ctx(|| format!("attachment {num}"))?;
         dump_attachment(out, &att, depth + 2).ctx(|| format!("attachment {num}"))?;
     }
     Ok(())
 }
 
-fn dump_attachment<A: Access>(
-    out: &mut impl Write,
-    att: &Attachment<'_, A>,
-    depth: usize,
-) -> Result<(), Failure> {
+fn dump_attachment<A: Access>(out: &mut impl Write, att: &Attachment<'_, A>, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
     let method = match att.method()? {
         Some(1) => "by value".to_string(),
@@ -478,9 +456,7 @@ fn dump_attachment<A: Access>(
     writeln!(out, "{p}[#{}] {name:?}, {method}", att.num())?;
     dump_props(out, att, depth + 1)?;
     if att.is_embedded() {
-        let inner = att
-            .open_embedded()
-            .ctx(|| "opening the embedded message".into())?;
+        let inner = att.open_embedded().ctx(|| "opening the embedded message".into())?;
         dump_message(out, &inner, depth + 1).ctx(|| "embedded message".into())?;
     }
     Ok(())
@@ -518,9 +494,7 @@ fn dump_props(out: &mut impl Write, obj: &impl Props, depth: usize) -> Result<()
 /// `0x0037001F PT_UNICODE`, padded.
 fn head_of(tag: PropTag) -> String {
     let ty = tag.prop_type();
-    let name = ty
-        .name()
-        .map_or_else(|| format!("0x{:04X}", ty.0), str::to_string);
+    let name = ty.name().map_or_else(|| format!("0x{:04X}", ty.0), str::to_string);
     format!("0x{:08X}  {name:<16}", tag.0)
 }
 
@@ -565,11 +539,7 @@ fn value_text(v: &PropValue) -> String {
         I8(n) => n.to_string(),
         Error(code) => format!("error 0x{code:08X}"),
         Boolean(b) => b.to_string(),
-        String8(s) => format!(
-            "{} (code page {})",
-            string_text(&s.to_string_lossy()),
-            s.codepage
-        ),
+        String8(s) => format!("{} (code page {})", string_text(&s.to_string_lossy()), s.codepage),
         Unicode(s) => string_text(s),
         SysTime(t) if t.is_none_sentinel() => format!("{} (Outlook's \"none\")", t.to_rfc3339()),
         SysTime(t) => t.to_rfc3339(),
@@ -586,12 +556,8 @@ fn value_text(v: &PropValue) -> String {
         MvUnicode(v) => list(v, |s| string_text(s)),
         MvSysTime(v) => list(v, |t| t.to_rfc3339()),
         MvClsid(v) => list(v, |g| g.to_string()),
-        MvBinary(v) => list(v, |b| {
-            binary_text(&b[..b.len().min(SHOW_BYTES)], b.len() as u64)
-        }),
-        Other { bytes, .. } => {
-            binary_text(&bytes[..bytes.len().min(SHOW_BYTES)], bytes.len() as u64)
-        }
+        MvBinary(v) => list(v, |b| binary_text(&b[..b.len().min(SHOW_BYTES)], b.len() as u64)),
+        Other { bytes, .. } => binary_text(&bytes[..bytes.len().min(SHOW_BYTES)], bytes.len() as u64),
         other => format!("{other:?}"),
     }
 }

@@ -8,9 +8,7 @@ use std::time::SystemTime;
 use oxmsg::{tags, FileTime, RecipientType, Session};
 
 fn main() -> oxmsg::Result<()> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "quickstart.msg".into());
+    let path = std::env::args().nth(1).unwrap_or_else(|| "quickstart.msg".into());
 
     // A session holds every message you open; messages borrow it (MAPI's OpenIMsgSession).
     let session = Session::new();
@@ -67,10 +65,7 @@ fn main() -> oxmsg::Result<()> {
     for a in read.attachments()? {
         // data() is a stream over the attachment: its length needs no loading.
         let size = a.data()?.len();
-        println!(
-            "attached: {} ({size} bytes)",
-            a.filename()?.unwrap_or_default()
-        );
+        println!("attached: {} ({size} bytes)", a.filename()?.unwrap_or_default());
     }
     println!("body:\n{}", read.get(tags::BODY)?.unwrap_or_default());
     Ok(())

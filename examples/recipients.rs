@@ -11,7 +11,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(f) = std::env::args().nth(1) {
         let msg = session.open_file(f)?;
         for r in msg.recipients()? {
-            println!("{:?} {:?} <{}>", r.recipient_type(), r.display_name(), r.email().unwrap_or_default());
+            println!(
+                "{:?} {:?} <{}>",
+                r.recipient_type(),
+                r.display_name(),
+                r.email().unwrap_or_default()
+            );
         }
         return Ok(());
     }
@@ -31,14 +36,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bob,
             vec![
                 (tags::DISPLAY_NAME.tag(), PropValue::Unicode("Robert".into())),
-                (tags::SMTP_ADDRESS.tag(), PropValue::Unicode("robert@example.com".into())),
+                (
+                    tags::SMTP_ADDRESS.tag(),
+                    PropValue::Unicode("robert@example.com".into()),
+                ),
                 (tags::RECIPIENT_TYPE.tag(), PropValue::Long(RecipientType::To.value())),
             ],
         ),
         RecipientChange::Remove(cy.row()),
     ])?;
     for r in msg.to()? {
-        println!("to: {:?} <{}> (row {})", r.display_name(), r.email().unwrap_or_default(), r.row_id());
+        println!(
+            "to: {:?} <{}> (row {})",
+            r.display_name(),
+            r.email().unwrap_or_default(),
+            r.row_id()
+        );
     }
     // A RowId kept as plain data names its row or nothing.
     println!("removed row: {}", msg.recipient(cy).unwrap_err());

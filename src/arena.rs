@@ -65,10 +65,7 @@ impl<T> Arena<T> {
         self.inner.remove(key.index)
     }
     pub(crate) fn keys(&self) -> impl Iterator<Item = Key<T>> + '_ {
-        self.inner.iter().map(|(index, _)| Key {
-            index,
-            _t: PhantomData,
-        })
+        self.inner.iter().map(|(index, _)| Key { index, _t: PhantomData })
     }
     pub(crate) fn clear(&mut self) {
         self.inner.clear()

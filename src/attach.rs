@@ -80,13 +80,20 @@ impl Inner {
                     .as_ref()
                     .map(|s| s.path.clone())
                     .ok_or_else(|| Error::corrupt("?", "stored attachment without a source"))?;
-                self.with_store(file, |store, limits| load::load_attachment(store, file, &path, num, limits))?
+                self.with_store(file, |store, limits| {
+                    load::load_attachment(store, file, &path, num, limits)
+                })?
             }
         };
         Ok(self.add_attachment_node(msg, file, state))
     }
 
-    fn add_attachment_node(&mut self, msg: NodeKey, file: crate::arena::Key<crate::store::FileState>, state: AttachState) -> NodeKey {
+    fn add_attachment_node(
+        &mut self,
+        msg: NodeKey,
+        file: crate::arena::Key<crate::store::FileState>,
+        state: AttachState,
+    ) -> NodeKey {
         let num = state.num;
         let k = self.nodes.insert(Node::Attachment(AttachNode {
             file,
@@ -166,7 +173,10 @@ impl Inner {
         let m = self.message_mut(msg)?;
         let has = !m.state.attachments.is_empty();
         let props = &mut m.state.props;
-        props.set(PropTag::new(0x0E1B, PropType::BOOLEAN), Val::Value(PropValue::Boolean(has)));
+        props.set(
+            PropTag::new(0x0E1B, PropType::BOOLEAN),
+            Val::Value(PropValue::Boolean(has)),
+        );
         if let Some(flags) = props.long(0x0E07) {
             let flags = if has { flags | 0x10 } else { flags & !0x10 };
             props.set(PropTag::new(0x0E07, PropType::LONG), Val::Value(PropValue::Long(flags)));
@@ -250,8 +260,12 @@ impl Inner {
 /// `MSGFLAG_READ | MSGFLAG_UNSENT`.
 fn new_embedded_state() -> MessageState {
     let mut st = MessageState::new(HeaderKind::Embedded);
-    st.props.set(tags::MESSAGE_CLASS.tag(), Val::Value(PropValue::Unicode("IPM.Note".into())));
-    st.props.set(tags::MESSAGE_FLAGS.tag(), Val::Value(PropValue::Long(0x9)));
+    st.props.set(
+        tags::MESSAGE_CLASS.tag(),
+        Val::Value(PropValue::Unicode("IPM.Note".into())),
+    );
+    st.props
+        .set(tags::MESSAGE_FLAGS.tag(), Val::Value(PropValue::Long(0x9)));
     st
 }
 
@@ -358,7 +372,12 @@ impl<'m, A: Access> Attachment<'m, A> {
 
     /// The attachment number (PR_ATTACH_NUM, the storage's `#XXXXXXXX`).
     pub fn num(&self) -> u32 {
-        self.session.inner.borrow().attachment(self.key).map(|a| a.state.num).unwrap_or(u32::MAX)
+        self.session
+            .inner
+            .borrow()
+            .attachment(self.key)
+            .map(|a| a.state.num)
+            .unwrap_or(u32::MAX)
     }
 
     /// The id of this attachment, to keep as plain data.

@@ -95,7 +95,12 @@ fn unused_path(dir: &Path, name: &str) -> PathBuf {
         _ => (name, ""),
     };
     (2u32..)
-        .map(|n| dir.join(truncate_keeping_extension(&format!("{stem} ({n}){ext}"), MAX_FILE_NAME_BYTES)))
+        .map(|n| {
+            dir.join(truncate_keeping_extension(
+                &format!("{stem} ({n}){ext}"),
+                MAX_FILE_NAME_BYTES,
+            ))
+        })
         .find(|p| !p.exists())
         .expect("some number is free")
 }

@@ -50,7 +50,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// Whether string properties of this message's file are PT_UNICODE
     /// (`STORE_UNICODE_OK` in PR_STORE_SUPPORT_MASK, MS-OXMSG 2.1.1.1).
     pub fn is_unicode(&self) -> bool {
-        self.session.inner.borrow().file(self.key).map(|f| f.unicode).unwrap_or(true)
+        self.session
+            .inner
+            .borrow()
+            .file(self.key)
+            .map(|f| f.unicode)
+            .unwrap_or(true)
     }
 
     /// Whether this message is embedded in an attachment.

@@ -24,7 +24,10 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, " for one tag.")]
-            pub fn get<K: $crate::prop::PropKind>(&self, tag: $crate::prop::Tag<K>) -> $crate::Result<Option<K::Value>> {
+            pub fn get<K: $crate::prop::PropKind>(
+                &self,
+                tag: $crate::prop::Tag<K>,
+            ) -> $crate::Result<Option<K::Value>> {
                 match self.get_value(tag.tag())? {
                     None => Ok(None),
                     Some(v) => {
@@ -47,7 +50,10 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, ".")]
-            pub fn get_value(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<Option<$crate::prop::PropValue>> {
+            pub fn get_value(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+            ) -> $crate::Result<Option<$crate::prop::PropValue>> {
                 self.session.inner.borrow_mut().get_value(self.key, tag.into())
             }
 
@@ -89,7 +95,10 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `GetAttribIMsgOnIStg` for one tag.
-            pub fn attributes(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<Option<$crate::prop::PropAttr>> {
+            pub fn attributes(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+            ) -> $crate::Result<Option<$crate::prop::PropAttr>> {
                 self.session.inner.borrow().attributes(self.key, tag.into())
             }
 
@@ -101,7 +110,10 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
-            pub fn open_stream(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<$crate::stream::PropStream<'_>> {
+            pub fn open_stream(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+            ) -> $crate::Result<$crate::stream::PropStream<'_>> {
                 let (t, r) = self.session.inner.borrow_mut().open_read(self.key, tag.into())?;
                 $crate::stream::PropStream::new(t, r)
             }
@@ -152,7 +164,11 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, " for one value.")]
-            pub fn set<K: $crate::prop::PropKind>(&self, tag: $crate::prop::Tag<K>, value: impl Into<K::Value>) -> $crate::Result<()> {
+            pub fn set<K: $crate::prop::PropKind>(
+                &self,
+                tag: $crate::prop::Tag<K>,
+                value: impl Into<K::Value>,
+            ) -> $crate::Result<()> {
                 self.set_value(tag.tag(), K::into_value(value.into()))
             }
 
@@ -163,8 +179,15 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, ".")]
-            pub fn set_value(&self, tag: impl Into<$crate::prop::PropTag>, value: $crate::prop::PropValue) -> $crate::Result<()> {
-                self.session.inner.borrow_mut().set_value(self.key, tag.into(), value)
+            pub fn set_value(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+                value: $crate::prop::PropValue,
+            ) -> $crate::Result<()> {
+                self.session
+                    .inner
+                    .borrow_mut()
+                    .set_value(self.key, tag.into(), value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -188,8 +211,15 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `SetAttribIMsgOnIStg` for one tag.
-            pub fn set_attributes(&self, tag: impl Into<$crate::prop::PropTag>, attr: $crate::prop::PropAttr) -> $crate::Result<()> {
-                self.session.inner.borrow_mut().set_attributes(self.key, tag.into(), attr)
+            pub fn set_attributes(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+                attr: $crate::prop::PropAttr,
+            ) -> $crate::Result<()> {
+                self.session
+                    .inner
+                    .borrow_mut()
+                    .set_attributes(self.key, tag.into(), attr)
             }
 
             /// Opens a property for writing as a stream; what is written
@@ -201,7 +231,10 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`.
-            pub fn open_stream_mut(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<$crate::stream::PropStreamMut<'_>> {
+            pub fn open_stream_mut(
+                &self,
+                tag: impl Into<$crate::prop::PropTag>,
+            ) -> $crate::Result<$crate::stream::PropStreamMut<'_>> {
                 let tag = tag.into();
                 if $crate::store::is_computed(tag.id()) {
                     return Err($crate::Error::Computed { tag });

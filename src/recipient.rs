@@ -5,7 +5,7 @@ use crate::access::{Access, ReadWrite};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::prop::{tags, PropKind, PropTag, PropType, PropValue, Tag};
-use crate::store::state::{PropBag, Recipients, RecipientState, Val};
+use crate::store::state::{PropBag, RecipientState, Recipients, Val};
 use crate::store::{load, Inner, NodeKey};
 
 /// The id of a recipient row, to keep as plain data: its PR_ROWID within
@@ -101,7 +101,8 @@ impl Recipient {
                 self.props.iter().find(|(t, _)| {
                     same_id(t)
                         && (tag.prop_type() == PropType::UNSPECIFIED
-                            || (t.prop_type().base().is_string() && tag.prop_type().base().is_string()
+                            || (t.prop_type().base().is_string()
+                                && tag.prop_type().base().is_string()
                                 && t.prop_type().is_multi() == tag.prop_type().is_multi()))
                 })
             })
@@ -138,7 +139,9 @@ impl Recipient {
 
     /// PR_RECIPIENT_TYPE (To when absent).
     pub fn recipient_type(&self) -> RecipientType {
-        self.get(tags::RECIPIENT_TYPE).map(RecipientType::from_value).unwrap_or(RecipientType::To)
+        self.get(tags::RECIPIENT_TYPE)
+            .map(RecipientType::from_value)
+            .unwrap_or(RecipientType::To)
     }
 }
 
@@ -156,7 +159,10 @@ fn one_off_address(e: &[u8]) -> Option<String> {
         let units: Vec<u16> = body.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
         units.split(|&u| u == 0).take(3).map(String::from_utf16_lossy).collect()
     } else {
-        body.split(|&b| b == 0).take(3).map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+        body.split(|&b| b == 0)
+            .take(3)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
     };
     match fields.as_slice() {
         [_, t, a] if t.eq_ignore_ascii_case("SMTP") && !a.is_empty() => Some(a.clone()),
@@ -183,7 +189,13 @@ impl Inner {
         if let Recipients::Stored(nums) = &m.state.recipients {
             let nums = nums.clone();
             let file = m.file;
-            let path = m.state.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_else(|| "/".into());
+            let path = m
+                .state
+                .origin
+                .source
+                .as_ref()
+                .map(|s| s.path.clone())
+                .unwrap_or_else(|| "/".into());
             let rows = self.with_store(file, |store, limits| {
                 nums.iter()
                     .map(|&n| load::load_recipient(store, file, &path, n, limits))
@@ -211,7 +223,9 @@ impl Inner {
                     Val::Value(v) => v.clone(),
                     Val::Stored | Val::StoredMv => {
                         let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                        self.with_store(file, |store, _| load::read_value(store, &path, e.tag, codepage, &limits))?
+                        self.with_store(file, |store, _| {
+                            load::read_value(store, &path, e.tag, codepage, &limits)
+                        })?
                     }
                     _ => continue,
                 };
@@ -309,7 +323,11 @@ impl Inner {
     fn refresh_display_lists(&mut self, msg: NodeKey) -> Result<()> {
         let rows = self.recipient_rows(msg, 0)?;
         let props = &mut self.message_mut(msg)?.state.props;
-        for (id, kind) in [(0x0E04u16, RecipientType::To), (0x0E03, RecipientType::Cc), (0x0E02, RecipientType::Bcc)] {
+        for (id, kind) in [
+            (0x0E04u16, RecipientType::To),
+            (0x0E03, RecipientType::Cc),
+            (0x0E02, RecipientType::Bcc),
+        ] {
             let names: Vec<String> = rows
                 .iter()
                 .filter(|r| r.recipient_type() == kind)
@@ -318,7 +336,10 @@ impl Inner {
             if names.is_empty() {
                 props.remove_id(id);
             } else {
-                props.set(PropTag::new(id, PropType::UNICODE), Val::Value(PropValue::Unicode(names.join("; "))));
+                props.set(
+                    PropTag::new(id, PropType::UNICODE),
+                    Val::Value(PropValue::Unicode(names.join("; "))),
+                );
             }
         }
         Ok(())
@@ -334,12 +355,19 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// `IMessage::GetRecipientTable` + `QueryRows` of all rows and columns.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {
-        self.session.inner.borrow_mut().recipient_rows(self.key, self.session.id)
+        self.session
+            .inner
+            .borrow_mut()
+            .recipient_rows(self.key, self.session.id)
     }
 
     /// The recipients of one type.
     fn recipients_of(&self, t: RecipientType) -> Result<Vec<Recipient>> {
-        Ok(self.recipients()?.into_iter().filter(|r| r.recipient_type() == t).collect())
+        Ok(self
+            .recipients()?
+            .into_iter()
+            .filter(|r| r.recipient_type() == t)
+            .collect())
     }
 
     /// The To recipients.

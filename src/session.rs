@@ -290,7 +290,14 @@ impl Session {
         let unicode = self.options.unicode;
         let mut put = |id: u16, v: PropValue, flags: u32| {
             let tag = PropTag::new(id, v.prop_type());
-            st.props.map.insert(tag.0, PropEntry { tag, flags, val: Val::Value(v) });
+            st.props.map.insert(
+                tag.0,
+                PropEntry {
+                    tag,
+                    flags,
+                    val: Val::Value(v),
+                },
+            );
         };
         put(0x001A, PropValue::Unicode("IPM.Note".into()), PropAttr::DEFAULT.0);
         // MSGFLAG_READ | MSGFLAG_UNSENT: a draft that Outlook opens editable.
@@ -301,7 +308,11 @@ impl Session {
         if unicode {
             put(0x340F, PropValue::Long(mask as i32), PropAttr::READABLE);
         } else {
-            put(0x3FFD, PropValue::Long(self.options.ansi_codepage as i32), PropAttr::DEFAULT.0);
+            put(
+                0x3FFD,
+                PropValue::Long(self.options.ansi_codepage as i32),
+                PropAttr::DEFAULT.0,
+            );
         }
         st
     }
@@ -323,7 +334,10 @@ impl Session {
     ) -> Result<Key<Node>> {
         let has_props = store
             .children("/")
-            .map(|c| c.iter().any(|e| e.is_stream && e.name.eq_ignore_ascii_case(names::PROPERTIES)))
+            .map(|c| {
+                c.iter()
+                    .any(|e| e.is_stream && e.name.eq_ignore_ascii_case(names::PROPERTIES))
+            })
             .unwrap_or(false);
         if !has_props {
             if may_be_empty {

@@ -69,7 +69,10 @@ impl Seek for PropStream<'_> {
 
 impl std::fmt::Debug for PropStream<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PropStream").field("tag", &self.tag).field("len", &self.len).finish()
+        f.debug_struct("PropStream")
+            .field("tag", &self.tag)
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -127,7 +130,9 @@ impl<'o> PropStreamMut<'o> {
                     .as_file_mut()
                     .seek(SeekFrom::End(0))
                     .map_err(|e| Error::io(e, "finishing a written stream"))?;
-                f.as_file_mut().flush().map_err(|e| Error::io(e, "finishing a written stream"))?;
+                f.as_file_mut()
+                    .flush()
+                    .map_err(|e| Error::io(e, "finishing a written stream"))?;
                 Spill::File { file: f, len }
             }
         };

@@ -37,9 +37,19 @@ fn extract_msg(path: &Path) -> Value {
         .arg(path)
         .output()
         .expect("run python3");
-    assert!(out.status.success(), "extract_msg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "extract_msg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON from extract_msg_dump");
-    assert_eq!(v["ok"], Value::Bool(true), "extract-msg could not open {}: {}", path.display(), v["error"]);
+    assert_eq!(
+        v["ok"],
+        Value::Bool(true),
+        "extract-msg could not open {}: {}",
+        path.display(),
+        v["error"]
+    );
     v
 }
 
@@ -50,8 +60,15 @@ fn msgconvert(path: &Path) -> Value {
         path.display(),
         interop_dir().join("mime_summary.py").display()
     );
-    let out = Command::new("bash").args(["-o", "pipefail", "-c", &cmd]).output().expect("run msgconvert");
-    assert!(out.status.success(), "msgconvert failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("bash")
+        .args(["-o", "pipefail", "-c", &cmd])
+        .output()
+        .expect("run msgconvert");
+    assert!(
+        out.status.success(),
+        "msgconvert failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON from mime_summary")
 }
 
@@ -149,7 +166,10 @@ fn fill(msg: &oxmsg::Message<'_, oxmsg::ReadWrite>, subject: &str, depth: u32) -
     msg.add_recipient(RecipientType::To, "Bob To", "bob@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Cid Cc", "cid@example.com")?;
     msg.add_recipient(RecipientType::Bcc, "Dee Bcc", "dee@example.com")?;
-    for (name, data) in [("notes.txt", b"plain text data".to_vec()), ("image.bin", (0..=255u8).cycle().take(5000).collect())] {
+    for (name, data) in [
+        ("notes.txt", b"plain text data".to_vec()),
+        ("image.bin", (0..=255u8).cycle().take(5000).collect()),
+    ] {
         let att = msg.create_attachment()?;
         att.set(tags::ATTACH_LONG_FILENAME, format!("{subject} {name}"))?;
         att.set(tags::ATTACH_FILENAME, name)?;
@@ -182,12 +202,21 @@ fn data_for(subject: &str, name: &str) -> Vec<u8> {
 /// Checks one level of an extract-msg dump against what `fill` wrote.
 fn check_extract_level(v: &Value, subject: &str, depth: u32) {
     assert_eq!(v["subject"], Value::from(subject));
-    assert_eq!(v["body"].as_str().map(|s| s.replace("\r\n", "\n")), Some(format!("Body of {subject}.\nSecond line.")));
+    assert_eq!(
+        v["body"].as_str().map(|s| s.replace("\r\n", "\n")),
+        Some(format!("Body of {subject}.\nSecond line."))
+    );
     let recips: Vec<(String, String, i64)> = v["recipients"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["name"].as_str().unwrap_or("").into(), r["email"].as_str().unwrap_or("").into(), r["type"].as_i64().unwrap_or(-1)))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or("").into(),
+                r["email"].as_str().unwrap_or("").into(),
+                r["type"].as_i64().unwrap_or(-1),
+            )
+        })
         .collect();
     assert_eq!(
         recips,
@@ -241,9 +270,19 @@ fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
             };
             let key = format!("0x{:08X}", tag.0);
             let got = &props[&key];
-            assert!(!got.is_null(), "extract-msg lacks {key} ({value:?}) in the {} file", if unicode { "Unicode" } else { "ANSI" });
+            assert!(
+                !got.is_null(),
+                "extract-msg lacks {key} ({value:?}) in the {} file",
+                if unicode { "Unicode" } else { "ANSI" }
+            );
             let value = match (&value, unicode) {
-                (PropValue::Unicode(s), false) => PropValue::Unicode(String8 { bytes: s.bytes().collect(), codepage: 1252 }.to_string_lossy()),
+                (PropValue::Unicode(s), false) => PropValue::Unicode(
+                    String8 {
+                        bytes: s.bytes().collect(),
+                        codepage: 1252,
+                    }
+                    .to_string_lossy(),
+                ),
                 _ => value,
             };
             if let (false, PropValue::Unicode(_) | PropValue::MvUnicode(_)) = (unicode, &value) {
@@ -266,12 +305,24 @@ fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
         assert!(m["to"].to_string().contains("bob@example.com"), "{}", m["to"]);
         assert!(m["cc"].to_string().contains("cid@example.com"), "{}", m["cc"]);
         assert_eq!(
-            m["body_text"].as_str().map(|s| s.replace("\r\n", "\n").trim_end().to_string()),
+            m["body_text"]
+                .as_str()
+                .map(|s| s.replace("\r\n", "\n").trim_end().to_string()),
             Some("Body of Top level.\nSecond line.".to_string())
         );
-        let names: Vec<&str> = m["attachments"].as_array().unwrap().iter().filter_map(|a| a["filename"].as_str()).collect();
+        let names: Vec<&str> = m["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["filename"].as_str())
+            .collect();
         assert!(names.contains(&"Top level notes.txt"), "{names:?}");
-        let shas: Vec<&str> = m["attachments"].as_array().unwrap().iter().filter_map(|a| a["sha256"].as_str()).collect();
+        let shas: Vec<&str> = m["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["sha256"].as_str())
+            .collect();
         assert!(shas.contains(&sha256_hex(b"plain text data").as_str()));
         // The nested messages, as message/rfc822 parts, to depth 3.
         let mut level = &m;

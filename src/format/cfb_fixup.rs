@@ -232,9 +232,7 @@ impl<F: Read + Seek> Read for Repaired<F> {
         }
         // Outside: read from the file, stopping short of the next patch.
         let limit = match self.patches.range(pos..).next() {
-            Some((&next, _)) => buf
-                .len()
-                .min(usize::try_from(next - pos).unwrap_or(usize::MAX)),
+            Some((&next, _)) => buf.len().min(usize::try_from(next - pos).unwrap_or(usize::MAX)),
             None => buf.len(),
         };
         self.pos = None;
@@ -298,9 +296,7 @@ impl<F: Write + Seek> Write for Repaired<F> {
 /// See the module documentation for what is repaired and why that is safe.
 /// The inner file is never written to except by the caller through the
 /// returned compound file.
-pub(crate) fn open_repaired<F: Read + Seek>(
-    inner: F,
-) -> io::Result<(cfb::CompoundFile<Repaired<F>>, Vec<String>)> {
+pub(crate) fn open_repaired<F: Read + Seek>(inner: F) -> io::Result<(cfb::CompoundFile<Repaired<F>>, Vec<String>)> {
     let slot = Arc::new(Mutex::new(None));
     let mut first = Repaired::new(inner);
     first.give_back = Some(Arc::clone(&slot));
@@ -375,8 +371,7 @@ impl Layout {
         if sector >= self.num_sectors {
             return None;
         }
-        file.seek(SeekFrom::Start(self.sector_offset(sector)))
-            .ok()?;
+        file.seek(SeekFrom::Start(self.sector_offset(sector))).ok()?;
         file.read_exact(buf).ok()
     }
 }
@@ -433,13 +428,7 @@ fn plan_repairs<F: Read + Seek>(file: &mut F) -> Option<Plan> {
     )?;
     let tail = read_fat(file, &layout, &difat, &mut patches)?;
     if let Some(tail) = &tail {
-        check_nothing_reaches_past_end(
-            file,
-            &layout,
-            &tail.fat,
-            first_dir_sector,
-            first_minifat_sector,
-        )?;
+        check_nothing_reaches_past_end(file, &layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
         notes.push(tail.describe(layout.num_sectors));
     }
     if patches.is_empty() {
@@ -470,9 +459,7 @@ fn read_difat<F: Read + Seek>(
     let entries_per_sector = layout.entries_per_sector();
     // FAT sectors needed to describe every sector of the file, and the
     // DIFAT sectors needed to list that many.
-    let fat_needed = u64::from(layout.num_sectors)
-        .div_ceil(entries_per_sector as u64)
-        .max(1);
+    let fat_needed = u64::from(layout.num_sectors).div_ceil(entries_per_sector as u64).max(1);
     let difat_needed = fat_needed
         .saturating_sub(HEADER_DIFAT_SLOTS as u64)
         .div_ceil(entries_per_sector as u64 - 1);
@@ -521,17 +508,11 @@ fn read_difat<F: Read + Seek>(
     };
     let mut buf = vec![0u8; layout.sector_len];
     while current != END_OF_CHAIN && current != FREE_SECTOR {
-        if padded
-            || current >= layout.num_sectors
-            || !seen.insert(current)
-            || seen.len() as u64 > max_difat_sectors
-        {
+        if padded || current >= layout.num_sectors || !seen.insert(current) || seen.len() as u64 > max_difat_sectors {
             return None;
         }
         layout.read_sector(file, current, &mut buf)?;
-        let values: Vec<u32> = (0..entries_per_sector)
-            .map(|i| le_u32(&buf, 4 * i))
-            .collect();
+        let values: Vec<u32> = (0..entries_per_sector).map(|i| le_u32(&buf, 4 * i)).collect();
         let (entries, next) = values.split_at(entries_per_sector - 1);
         let next = next[0];
         let listed = difat.iter().filter(|&&v| v != FREE_SECTOR).count();
@@ -567,10 +548,7 @@ fn read_difat<F: Read + Seek>(
 
     // As `cfb` does: drop zero padding past the header's FAT sector count
     // (rust-cfb issue 41), then free slots at the end.
-    while difat.len() > HEADER_DIFAT_SLOTS
-        && difat.len() > num_fat_sectors
-        && difat.last() == Some(&0)
-    {
+    while difat.len() > HEADER_DIFAT_SLOTS && difat.len() > num_fat_sectors && difat.last() == Some(&0) {
         difat.pop();
     }
     while difat.last() == Some(&FREE_SECTOR) {
@@ -777,16 +755,10 @@ mod tests {
 
     /// A valid version 3 compound file holding `contents()`.
     fn valid_file() -> Vec<u8> {
-        let mut compound =
-            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
-                .unwrap();
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
         compound.create_storage("/sub").unwrap();
         for (path, data) in contents() {
-            compound
-                .create_stream(path)
-                .unwrap()
-                .write_all(&data)
-                .unwrap();
+            compound.create_stream(path).unwrap().write_all(&data).unwrap();
         }
         compound.flush().unwrap();
         compound.into_inner().into_inner()
@@ -818,11 +790,7 @@ mod tests {
 
     fn read_stream<F: Read + Seek>(compound: &mut cfb::CompoundFile<F>, path: &str) -> Vec<u8> {
         let mut data = Vec::new();
-        compound
-            .open_stream(path)
-            .unwrap()
-            .read_to_end(&mut data)
-            .unwrap();
+        compound.open_stream(path).unwrap().read_to_end(&mut data).unwrap();
         data
     }
 
@@ -900,10 +868,7 @@ mod tests {
         let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
         check_contents(&mut compound);
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(
-            notes[0].starts_with("header DIFAT slots 1..109"),
-            "{notes:?}"
-        );
+        assert!(notes[0].starts_with("header DIFAT slots 1..109"), "{notes:?}");
 
         // Both deviations at once.
         fill_fat_tail(&mut bytes, END_OF_CHAIN);
@@ -975,8 +940,7 @@ mod tests {
             let offset = (sector as usize + 1) * SECTOR;
             for entry in bytes[offset..offset + SECTOR].chunks_exact(128) {
                 let name_len = u16::from_le_bytes([entry[64], entry[65]]);
-                if usize::from(name_len) == wanted.len() + 2 && entry[..wanted.len()] == wanted[..]
-                {
+                if usize::from(name_len) == wanted.len() + 2 && entry[..wanted.len()] == wanted[..] {
                     return le_u32(entry, 116);
                 }
             }
@@ -1147,16 +1111,8 @@ mod tests {
         let (mut compound, notes) = open_repaired(Cursor::new(bytes)).unwrap();
         assert!(!notes.is_empty());
         let new = pattern(20_000, 9);
-        compound
-            .create_stream("/new")
-            .unwrap()
-            .write_all(&new)
-            .unwrap();
-        compound
-            .open_stream("/small")
-            .unwrap()
-            .write_all(&[7; 50])
-            .unwrap();
+        compound.create_stream("/new").unwrap().write_all(&new).unwrap();
+        compound.open_stream("/small").unwrap().write_all(&[7; 50]).unwrap();
         compound.flush().unwrap();
         assert_eq!(read_stream(&mut compound, "/new"), new);
         let mut small = contents()[0].1.clone();
@@ -1212,16 +1168,10 @@ mod tests {
 
     #[test]
     fn version_4_fat_tail_is_read_as_free() {
-        let mut compound =
-            cfb::CompoundFile::create_with_version(cfb::Version::V4, Cursor::new(Vec::new()))
-                .unwrap();
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V4, Cursor::new(Vec::new())).unwrap();
         compound.create_storage("/sub").unwrap();
         for (path, data) in contents() {
-            compound
-                .create_stream(path)
-                .unwrap()
-                .write_all(&data)
-                .unwrap();
+            compound.create_stream(path).unwrap().write_all(&data).unwrap();
         }
         compound.flush().unwrap();
         let mut bytes = compound.into_inner().into_inner();
@@ -1239,19 +1189,9 @@ mod tests {
     #[test]
     fn file_with_difat_sectors_is_repaired() {
         let big = pattern(7_500_000, 6);
-        let mut compound =
-            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
-                .unwrap();
-        compound
-            .create_stream("/huge")
-            .unwrap()
-            .write_all(&big)
-            .unwrap();
-        compound
-            .create_stream("/small")
-            .unwrap()
-            .write_all(b"hi")
-            .unwrap();
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+        compound.create_stream("/huge").unwrap().write_all(&big).unwrap();
+        compound.create_stream("/small").unwrap().write_all(b"hi").unwrap();
         compound.flush().unwrap();
         let mut bytes = compound.into_inner().into_inner();
         let (fat, difat) = fat_sectors(&bytes, SECTOR);
@@ -1328,11 +1268,7 @@ mod tests {
         assert_eq!(paths.len(), 32);
         for path in paths {
             let mut data = Vec::new();
-            compound
-                .open_stream(&path)
-                .unwrap()
-                .read_to_end(&mut data)
-                .unwrap();
+            compound.open_stream(&path).unwrap().read_to_end(&mut data).unwrap();
         }
         assert_eq!(compound.into_inner().patched_len(), SECTOR);
     }

@@ -345,14 +345,8 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
 /// Returns `None` when `encoding_for` does not know the code page.
 pub(crate) fn encode(text: &str, codepage: u32) -> Option<(Vec<u8>, bool)> {
     match codepage {
-        1200 => Some((
-            text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-            false,
-        )),
-        1201 => Some((
-            text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
-            false,
-        )),
+        1200 => Some((text.encode_utf16().flat_map(u16::to_le_bytes).collect(), false)),
+        1201 => Some((text.encode_utf16().flat_map(u16::to_be_bytes).collect(), false)),
         20127 => Some(encode_single_byte_prefix(text, 0x7F)),
         28591 => Some(encode_single_byte_prefix(text, 0xFF)),
         _ => encoding_for(codepage).map(|encoding| encode_with(encoding, text)),
@@ -389,8 +383,7 @@ fn encode_with(encoding: &'static Encoding, text: &str) -> (Vec<u8>, bool) {
     let mut rest = text;
     let mut replaced = false;
     loop {
-        let (result, read, written) =
-            encoder.encode_from_utf8_without_replacement(rest, &mut buffer, true);
+        let (result, read, written) = encoder.encode_from_utf8_without_replacement(rest, &mut buffer, true);
         out.extend_from_slice(&buffer[..written]);
         rest = &rest[read..];
         match result {
@@ -470,9 +463,7 @@ mod tests {
             assert!(is_windows_ansi(cp), "{cp}");
             assert!(encoding_for(cp).is_some(), "{cp}");
         }
-        for cp in [
-            0, 437, 866, 1200, 1249, 1259, 20127, 28591, 50220, 54936, 65001,
-        ] {
+        for cp in [0, 437, 866, 1200, 1249, 1259, 20127, 28591, 50220, 54936, 65001] {
             assert!(!is_windows_ansi(cp), "{cp}");
         }
     }
@@ -586,33 +577,18 @@ mod tests {
     #[test]
     fn decode_double_byte() {
         assert_eq!(decode(&[0x82, 0xA0], 932).as_deref(), Some("あ"));
-        assert_eq!(
-            decode(&[0xC4, 0xE3, 0xBA, 0xC3], 936).as_deref(),
-            Some("你好")
-        );
-        assert_eq!(
-            decode(&[0xA7, 0x41, 0xA6, 0x6E], 950).as_deref(),
-            Some("你好")
-        );
+        assert_eq!(decode(&[0xC4, 0xE3, 0xBA, 0xC3], 936).as_deref(), Some("你好"));
+        assert_eq!(decode(&[0xA7, 0x41, 0xA6, 0x6E], 950).as_deref(), Some("你好"));
         assert_eq!(decode(&[0xB0, 0xA1], 949).as_deref(), Some("가"));
         assert_eq!(decode(&[0xA4, 0xA2], 51932).as_deref(), Some("あ"));
-        assert_eq!(
-            decode(b"\x1b$B\x24\x22\x1b(B", 50220).as_deref(),
-            Some("あ")
-        );
+        assert_eq!(decode(b"\x1b$B\x24\x22\x1b(B", 50220).as_deref(), Some("あ"));
     }
 
     #[test]
     fn decode_unicode() {
         assert_eq!(decode("é".as_bytes(), 65001).as_deref(), Some("é"));
-        assert_eq!(
-            decode(&[0x41, 0x00, 0xAC, 0x20], 1200).as_deref(),
-            Some("A€")
-        );
-        assert_eq!(
-            decode(&[0x00, 0x41, 0x20, 0xAC], 1201).as_deref(),
-            Some("A€")
-        );
+        assert_eq!(decode(&[0x41, 0x00, 0xAC, 0x20], 1200).as_deref(), Some("A€"));
+        assert_eq!(decode(&[0x00, 0x41, 0x20, 0xAC], 1201).as_deref(), Some("A€"));
     }
 
     #[test]
@@ -625,14 +601,8 @@ mod tests {
 
     #[test]
     fn decode_does_not_sniff_bom() {
-        assert_eq!(
-            decode(&[0xEF, 0xBB, 0xBF, b'a'], 1252).as_deref(),
-            Some("ï»¿a")
-        );
-        assert_eq!(
-            decode(&[0xEF, 0xBB, 0xBF, b'a'], 65001).as_deref(),
-            Some("\u{FEFF}a")
-        );
+        assert_eq!(decode(&[0xEF, 0xBB, 0xBF, b'a'], 1252).as_deref(), Some("ï»¿a"));
+        assert_eq!(decode(&[0xEF, 0xBB, 0xBF, b'a'], 65001).as_deref(), Some("\u{FEFF}a"));
         assert_eq!(decode(&[0xFF, 0xFE, b'a'], 1252).as_deref(), Some("ÿþa"));
     }
 
@@ -644,10 +614,7 @@ mod tests {
         assert_eq!(decode(b"\0", 1252).as_deref(), Some(""));
         assert_eq!(decode(b"", 1252).as_deref(), Some(""));
         assert_eq!(decode(&[0x82, 0xA0, 0x00], 932).as_deref(), Some("あ"));
-        assert_eq!(
-            decode(&[0x41, 0x00, 0x00, 0x00], 1200).as_deref(),
-            Some("A")
-        );
+        assert_eq!(decode(&[0x41, 0x00, 0x00, 0x00], 1200).as_deref(), Some("A"));
     }
 
     #[test]
@@ -669,14 +636,8 @@ mod tests {
         assert_eq!(encode("Hello", 1252), Some((b"Hello".to_vec(), false)));
         assert_eq!(encode("\u{0410}", 1251), Some((vec![0xC0], false)));
         assert_eq!(encode("あ", 932), Some((vec![0x82, 0xA0], false)));
-        assert_eq!(
-            encode("你好", 936),
-            Some((vec![0xC4, 0xE3, 0xBA, 0xC3], false))
-        );
-        assert_eq!(
-            encode("你好", 950),
-            Some((vec![0xA7, 0x41, 0xA6, 0x6E], false))
-        );
+        assert_eq!(encode("你好", 936), Some((vec![0xC4, 0xE3, 0xBA, 0xC3], false)));
+        assert_eq!(encode("你好", 950), Some((vec![0xA7, 0x41, 0xA6, 0x6E], false)));
         assert_eq!(encode("가", 949), Some((vec![0xB0, 0xA1], false)));
         assert_eq!(encode("é", 65001), Some((vec![0xC3, 0xA9], false)));
         assert_eq!(encode("😀", 54936).map(|(_, r)| r), Some(false));
@@ -700,10 +661,7 @@ mod tests {
 
     #[test]
     fn encode_iso_2022_jp_returns_to_ascii_before_replacement() {
-        assert_eq!(
-            encode("あ", 50220),
-            Some((b"\x1b$B\x24\x22\x1b(B".to_vec(), false))
-        );
+        assert_eq!(encode("あ", 50220), Some((b"\x1b$B\x24\x22\x1b(B".to_vec(), false)));
         let (bytes, replaced) = encode("あ😀", 50220).unwrap();
         assert!(replaced);
         assert_eq!(bytes, b"\x1b$B\x24\x22\x1b(B?");

@@ -5,6 +5,6 @@
 
 pub(crate) mod cfb_fixup;
 pub(crate) mod codepage;
-pub(crate) mod names;
 pub(crate) mod nameid;
+pub(crate) mod names;
 pub(crate) mod propstream;

@@ -47,11 +47,7 @@ const fn crc_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
             k += 1;
         }
         table[i] = c;
@@ -144,9 +140,7 @@ enum Slot {
 /// compares them case-insensitively.
 fn lookup_key(name: &NamedProp) -> Option<NamedProp> {
     match &name.name {
-        PropName::String(s) if name.guid == PS_INTERNET_HEADERS => {
-            Some(NamedProp::string(name.guid, s.to_lowercase()))
-        }
+        PropName::String(s) if name.guid == PS_INTERNET_HEADERS => Some(NamedProp::string(name.guid, s.to_lowercase())),
         _ => None,
     }
 }
@@ -182,11 +176,7 @@ impl NameMap {
     /// the returned warnings. Trailing partial GUIDs or entries are ignored,
     /// and at most [`MAX_ENTRIES`] entries are read. Never panics; allocates
     /// only in proportion to the input.
-    pub(crate) fn parse(
-        guid_stream: &[u8],
-        entry_stream: &[u8],
-        string_stream: &[u8],
-    ) -> (NameMap, Vec<String>) {
+    pub(crate) fn parse(guid_stream: &[u8], entry_stream: &[u8], string_stream: &[u8]) -> (NameMap, Vec<String>) {
         let mut warnings = Vec::new();
         if guid_stream.len() % 16 != 0 {
             warnings.push(format!(
@@ -265,9 +255,7 @@ impl NameMap {
             let (name, hash) = if is_string {
                 match read_string(string_stream, first) {
                     Ok(name_bytes) => {
-                        let units = name_bytes
-                            .chunks_exact(2)
-                            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+                        let units = name_bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
                         let mut lossy = false;
                         let name: String = char::decode_utf16(units)
                             .map(|r| {
@@ -280,19 +268,13 @@ impl NameMap {
                         if lossy {
                             warn(
                                 &mut warnings,
-                                format!(
-                                    "{}: the name is not valid UTF-16; read as {name:?}",
-                                    what()
-                                ),
+                                format!("{}: the name is not valid UTF-16; read as {name:?}", what()),
                             );
                         }
                         (PropName::String(name), crc32(name_bytes))
                     }
                     Err(problem) => {
-                        warn(
-                            &mut warnings,
-                            format!("{}: {problem}; the entry is skipped", what()),
-                        );
+                        warn(&mut warnings, format!("{}: {problem}; the entry is skipped", what()));
                         map.slots.push(Slot::Hole(raw));
                         continue;
                     }
@@ -393,8 +375,7 @@ impl NameMap {
         let (string_offset, hash) = match (&name.name, string) {
             (PropName::String(_), Some((offset, bytes))) => {
                 self.strings.resize(offset, 0);
-                self.strings
-                    .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                self.strings.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
                 self.strings.extend_from_slice(&bytes);
                 (offset as u32, crc32(&bytes))
             }
@@ -450,11 +431,6 @@ impl NameMap {
         self.slots.len()
     }
 
-    /// Whether the map has no entries.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// Writes the GUID, entry, string and bucket streams (MS-OXMSG 2.2.3.1).
     pub(crate) fn serialize(&self) -> NameStreams {
         let mut out = NameStreams {
@@ -468,8 +444,7 @@ impl NameMap {
             match slot {
                 Slot::Named(e) => {
                     let iak = e.index_and_kind();
-                    out.entries
-                        .extend_from_slice(&e.first_field().to_le_bytes());
+                    out.entries.extend_from_slice(&e.first_field().to_le_bytes());
                     out.entries.extend_from_slice(&iak.to_le_bytes());
                     out.entries.extend_from_slice(&index);
                     let bucket = out.buckets.entry(bucket_id(e.hash, iak)).or_default();
@@ -488,21 +463,13 @@ impl NameMap {
 /// wrong with the record.
 fn read_string(stream: &[u8], offset: u32) -> Result<&[u8], String> {
     let start = usize::try_from(offset).map_err(|_| "string offset out of range".to_owned())?;
-    let header_end = start
-        .checked_add(4)
-        .filter(|&e| e <= stream.len())
-        .ok_or_else(|| {
-            format!(
-                "string offset 0x{offset:X} is past the end of the {}-byte string stream",
-                stream.len()
-            )
-        })?;
-    let len = u32::from_le_bytes([
-        stream[start],
-        stream[start + 1],
-        stream[start + 2],
-        stream[start + 3],
-    ]);
+    let header_end = start.checked_add(4).filter(|&e| e <= stream.len()).ok_or_else(|| {
+        format!(
+            "string offset 0x{offset:X} is past the end of the {}-byte string stream",
+            stream.len()
+        )
+    })?;
+    let len = u32::from_le_bytes([stream[start], stream[start + 1], stream[start + 2], stream[start + 3]]);
     let available = stream.len() - header_end;
     let len_usize = usize::try_from(len).unwrap_or(usize::MAX);
     if len_usize > available {
@@ -511,9 +478,7 @@ fn read_string(stream: &[u8], offset: u32) -> Result<&[u8], String> {
         ));
     }
     if len % 2 != 0 {
-        return Err(format!(
-            "string at offset 0x{offset:X} has an odd length ({len} bytes)"
-        ));
+        return Err(format!("string at offset 0x{offset:X} has an odd length ({len} bytes)"));
     }
     Ok(&stream[header_end..header_end + len_usize])
 }
@@ -556,15 +521,9 @@ mod tests {
         b
     }
 
-    const COMMON_BYTES: [u8; 16] = [
-        0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
-    ];
-    const TASK_BYTES: [u8; 16] = [
-        0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
-    ];
-    const HEADERS_BYTES: [u8; 16] = [
-        0x86, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
-    ];
+    const COMMON_BYTES: [u8; 16] = [0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    const TASK_BYTES: [u8; 16] = [0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
+    const HEADERS_BYTES: [u8; 16] = [0x86, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46];
 
     #[test]
     fn crc_vector() {
@@ -615,10 +574,7 @@ mod tests {
             0x1C, 0x81, 0, 0, 0x08, 0, 0x05, 0, // the spec's example
         ];
         assert_eq!(s.entries, entries);
-        assert_eq!(
-            &s.entries[40..48],
-            &[0x1C, 0x81, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00]
-        );
+        assert_eq!(&s.entries[40..48], &[0x1C, 0x81, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00]);
 
         let mut strings = vec![16, 0, 0, 0];
         strings.extend_from_slice(&u16le("Keywords"));
@@ -634,10 +590,7 @@ mod tests {
             (0x811C, 8, 5),
         ]);
         assert_eq!(s.buckets, buckets);
-        assert_eq!(
-            s.buckets[&0x101D],
-            vec![0x1C, 0x81, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00]
-        );
+        assert_eq!(s.buckets[&0x101D], vec![0x1C, 0x81, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00]);
     }
 
     /// MS-OXMSG 3.2 string example: `10 00 00 00 07 00 05 00` is a string at
@@ -695,10 +648,7 @@ mod tests {
         let map = spec_string_map();
         let s = map.serialize();
         assert_eq!(s, spec_string_streams());
-        assert_eq!(
-            &s.entries[40..48],
-            &[0x10, 0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00]
-        );
+        assert_eq!(&s.entries[40..48], &[0x10, 0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 0x00]);
         assert_eq!(
             s.buckets[&0x100F][8 * (s.buckets[&0x100F].len() / 8 - 1)..],
             [0x89, 0x4E, 0x50, 0xFF, 0x07, 0x00, 0x05, 0x00]
@@ -713,14 +663,8 @@ mod tests {
             map.id_of(&NamedProp::string(PS_INTERNET_HEADERS, "X-MAILER")),
             Some(0x8005)
         );
-        assert_eq!(
-            map.id_of(&NamedProp::string(PS_PUBLIC_STRINGS, "author")),
-            None
-        );
-        assert_eq!(
-            map.id_of(&NamedProp::string(PS_PUBLIC_STRINGS, "Author")),
-            Some(0x8000)
-        );
+        assert_eq!(map.id_of(&NamedProp::string(PS_PUBLIC_STRINGS, "author")), None);
+        assert_eq!(map.id_of(&NamedProp::string(PS_PUBLIC_STRINGS, "Author")), Some(0x8000));
     }
 
     #[test]
@@ -761,8 +705,7 @@ mod tests {
             entries,
             strings,
         };
-        let (mut map, warnings) =
-            NameMap::parse(&streams.guids, &streams.entries, &streams.strings);
+        let (mut map, warnings) = NameMap::parse(&streams.guids, &streams.entries, &streams.strings);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(map.serialize(), streams);
         assert_eq!(
@@ -779,19 +722,13 @@ mod tests {
             map.get_or_insert(&NamedProp::string(PS_INTERNET_HEADERS, "x-a")),
             Some(0x8001)
         );
-        assert_eq!(
-            map.get_or_insert(&NamedProp::id(PSETID_TASK, 0x8101)),
-            Some(0x8003)
-        );
+        assert_eq!(map.get_or_insert(&NamedProp::id(PSETID_TASK, 0x8101)), Some(0x8003));
         assert_eq!(
             map.get_or_insert(&NamedProp::string(PS_INTERNET_HEADERS, "Content-Class")),
             Some(0x8004)
         );
         let s = map.serialize();
-        assert_eq!(
-            s.guids, streams.guids,
-            "no new GUID: all three were present"
-        );
+        assert_eq!(s.guids, streams.guids, "no new GUID: all three were present");
         assert_eq!(&s.entries[24..32], &[0x01, 0x81, 0, 0, 0x06, 0, 0x03, 0]);
         assert_eq!(&s.entries[32..40], &[0x18, 0, 0, 0, 0x09, 0, 0x04, 0]);
         assert_eq!(&s.strings[..streams.strings.len()], &streams.strings[..]);
@@ -815,10 +752,7 @@ mod tests {
         guids.extend_from_slice(&COMMON_BYTES);
         assert_eq!(s.guids, guids);
         assert_eq!(map.len(), 4);
-        assert_eq!(
-            map.get_or_insert(&NamedProp::id(PSETID_TASK, 0x8101)),
-            Some(0x8000)
-        );
+        assert_eq!(map.get_or_insert(&NamedProp::id(PSETID_TASK, 0x8101)), Some(0x8000));
         assert_eq!(map.len(), 4);
     }
 
@@ -879,18 +813,9 @@ mod tests {
         }
         assert_eq!(map.len(), 9);
         assert_eq!(map.name_of(0x8000), None);
-        assert_eq!(
-            map.name_of(0x8001),
-            Some(&NamedProp::id(PSETID_COMMON, 0x8503))
-        );
-        assert_eq!(
-            map.name_of(0x8005),
-            Some(&NamedProp::string(PS_PUBLIC_STRINGS, "OK"))
-        );
-        assert_eq!(
-            map.name_of(0x8008),
-            Some(&NamedProp::id(PSETID_COMMON, 0x8501))
-        );
+        assert_eq!(map.name_of(0x8001), Some(&NamedProp::id(PSETID_COMMON, 0x8503)));
+        assert_eq!(map.name_of(0x8005), Some(&NamedProp::string(PS_PUBLIC_STRINGS, "OK")));
+        assert_eq!(map.name_of(0x8008), Some(&NamedProp::id(PSETID_COMMON, 0x8501)));
         for id in [0x8002, 0x8003, 0x8004, 0x8006, 0x8007] {
             assert_eq!(map.name_of(id), None);
         }
@@ -908,25 +833,15 @@ mod tests {
         assert_eq!(map.name_of(0x8000), Some(&NamedProp::id(Guid([0; 16]), 1)));
 
         // Too many entries: only 0x7FFF are read, and warnings are capped.
-        let many: Vec<u8> = (0..MAX_ENTRIES + 10)
-            .flat_map(|i| entry(0, 0, i as u16))
-            .collect();
+        let many: Vec<u8> = (0..MAX_ENTRIES + 10).flat_map(|i| entry(0, 0, i as u16)).collect();
         let (map, warnings) = NameMap::parse(&[], &many, &[]);
         assert_eq!(map.len(), MAX_ENTRIES);
-        assert!(
-            warnings.len() <= MAX_ENTRY_WARNINGS + 2,
-            "{}",
-            warnings.len()
-        );
+        assert!(warnings.len() <= MAX_ENTRY_WARNINGS + 2, "{}", warnings.len());
         assert!(warnings.iter().any(|w| w.contains("only the first 32767")));
         assert!(warnings.last().unwrap().contains("suppressed"));
 
         // Duplicate names: lookups use the first.
-        let dup: Vec<u8> = [entry(5, 2, 0), entry(5, 2, 1)]
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
+        let dup: Vec<u8> = [entry(5, 2, 0), entry(5, 2, 1)].iter().flatten().copied().collect();
         let (map, warnings) = NameMap::parse(&[], &dup, &[]);
         assert_eq!(map.id_of(&NamedProp::id(PS_MAPI, 5)), Some(0x8000));
         assert_eq!(map.name_of(0x8001), Some(&NamedProp::id(PS_MAPI, 5)));
@@ -962,13 +877,7 @@ mod tests {
                 })
                 .collect();
             let s: Vec<u8> = (0..next() % 60)
-                .map(|_| {
-                    if next() % 3 == 0 {
-                        0
-                    } else {
-                        next() as u8 % 40
-                    }
-                })
+                .map(|_| if next() % 3 == 0 { 0 } else { next() as u8 % 40 })
                 .collect();
             let (mut map, _) = NameMap::parse(&g, &e, &s);
             let out = map.serialize();

@@ -94,11 +94,17 @@ mod tests {
     fn names_follow_the_spec() {
         assert_eq!(value_stream(PropTag(0x0037_001F)), "__substg1.0_0037001F");
         // The 11th value has index 0xA, written in hex (MS-OXMSG 2.1.4.2).
-        assert_eq!(mv_element_stream(PropTag(0x8003_101F), 10), "__substg1.0_8003101F-0000000A");
+        assert_eq!(
+            mv_element_stream(PropTag(0x8003_101F), 10),
+            "__substg1.0_8003101F-0000000A"
+        );
         assert_eq!(attachment_storage(0x1F), "__attach_version1.0_#0000001F");
         assert_eq!(child_number("__attach_version1.0_#0000001f", ATTACH_PREFIX), Some(0x1F));
         assert_eq!(child_number("__attach_version1.0_#1F", ATTACH_PREFIX), None);
-        assert_eq!(parse_value_stream("__substg1.0_0037001f"), Some((PropTag(0x0037_001F), None)));
+        assert_eq!(
+            parse_value_stream("__substg1.0_0037001f"),
+            Some((PropTag(0x0037_001F), None))
+        );
         assert_eq!(
             parse_value_stream("__substg1.0_8003101F-0000000A"),
             Some((PropTag(0x8003_101F), Some(10)))

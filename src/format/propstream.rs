@@ -185,7 +185,10 @@ pub(crate) fn is_mv_variable(ptype: PropType) -> bool {
 /// UTF-16LE bytes to a `String`, without trailing NULs. An odd last byte is
 /// dropped; unpaired surrogates become U+FFFD.
 pub(crate) fn utf16_to_string(bytes: &[u8]) -> String {
-    let mut units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let mut units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     while units.last() == Some(&0) {
         units.pop();
     }
@@ -215,7 +218,10 @@ pub(crate) fn decode_stream(ptype: PropType, bytes: &[u8], codepage: u32) -> Res
                 bytes.len()
             ));
         }
-        Ok(bytes.chunks_exact(N).map(|c| f(c.try_into().expect("N bytes"))).collect())
+        Ok(bytes
+            .chunks_exact(N)
+            .map(|c| f(c.try_into().expect("N bytes")))
+            .collect())
     }
     Ok(match ptype {
         PropType::STRING8 => PropValue::String8(String8 {

@@ -63,10 +63,7 @@ mod tests {
     fn public_strings_layout() {
         // MS-OXMSG / digest: PS_PUBLIC_STRINGS on disk.
         let g = Guid::from_fields(0x0002_0329, 0, 0, [0xC0, 0, 0, 0, 0, 0, 0, 0x46]);
-        assert_eq!(
-            g.0,
-            [0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46]
-        );
+        assert_eq!(g.0, [0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46]);
         assert_eq!(g.to_string(), "{00020329-0000-0000-C000-000000000046}");
         assert_eq!(Guid::parse("{00020329-0000-0000-C000-000000000046}"), Some(g));
     }

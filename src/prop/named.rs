@@ -404,10 +404,7 @@ mod tests {
         let table: &[(Guid, &str)] = &[
             (PS_MAPI, "{00020328-0000-0000-C000-000000000046}"),
             (PS_PUBLIC_STRINGS, "{00020329-0000-0000-C000-000000000046}"),
-            (
-                PS_INTERNET_HEADERS,
-                "{00020386-0000-0000-C000-000000000046}",
-            ),
+            (PS_INTERNET_HEADERS, "{00020386-0000-0000-C000-000000000046}"),
             (PSETID_COMMON, "{00062008-0000-0000-C000-000000000046}"),
             (PSETID_ADDRESS, "{00062004-0000-0000-C000-000000000046}"),
             (PSETID_APPOINTMENT, "{00062002-0000-0000-C000-000000000046}"),
@@ -417,23 +414,14 @@ mod tests {
             (PSETID_LOG, "{0006200A-0000-0000-C000-000000000046}"),
             (PSETID_SHARING, "{00062040-0000-0000-C000-000000000046}"),
             (PSETID_POST_RSS, "{00062041-0000-0000-C000-000000000046}"),
-            (
-                PSETID_UNIFIED_MESSAGING,
-                "{4442858E-A9E3-4E80-B900-317A210CC15B}",
-            ),
+            (PSETID_UNIFIED_MESSAGING, "{4442858E-A9E3-4E80-B900-317A210CC15B}"),
             (PSETID_AIR_SYNC, "{71035549-0739-4DCB-9163-00F0580DBBDF}"),
             (PSETID_MESSAGING, "{41F28F13-83F4-4114-A584-EEDB5A6B0BFF}"),
-            (
-                PSETID_CALENDAR_ASSISTANT,
-                "{11000E07-B51B-40D6-AF21-CAA85EDAB1D0}",
-            ),
+            (PSETID_CALENDAR_ASSISTANT, "{11000E07-B51B-40D6-AF21-CAA85EDAB1D0}"),
             (PSETID_ATTACHMENT, "{96357F7F-59E1-47D0-99A7-46515C183B54}"),
             (PSETID_REPORT, "{00062013-0000-0000-C000-000000000046}"),
             (PSETID_REMOTE, "{00062014-0000-0000-C000-000000000046}"),
-            (
-                PSETID_XML_EXTRACTED_ENTITIES,
-                "{23239608-685D-4732-9C55-4C95CB4E8E33}",
-            ),
+            (PSETID_XML_EXTRACTED_ENTITIES, "{23239608-685D-4732-9C55-4C95CB4E8E33}"),
         ];
         for (g, s) in table {
             assert_eq!(g.to_string(), *s);
@@ -456,79 +444,29 @@ mod tests {
             assert_eq!(t.name(), NamedProp::string(g, name));
             assert_eq!(t.prop_type(), ty);
         }
-        st(
-            KEYWORDS,
-            PS_PUBLIC_STRINGS,
-            "Keywords",
-            PropType::MV_UNICODE,
-        );
-        id(
-            APPOINTMENT_START_WHOLE,
-            PSETID_APPOINTMENT,
-            0x820D,
-            PropType::SYSTIME,
-        );
-        id(
-            APPOINTMENT_END_WHOLE,
-            PSETID_APPOINTMENT,
-            0x820E,
-            PropType::SYSTIME,
-        );
+        st(KEYWORDS, PS_PUBLIC_STRINGS, "Keywords", PropType::MV_UNICODE);
+        id(APPOINTMENT_START_WHOLE, PSETID_APPOINTMENT, 0x820D, PropType::SYSTIME);
+        id(APPOINTMENT_END_WHOLE, PSETID_APPOINTMENT, 0x820E, PropType::SYSTIME);
         id(LOCATION, PSETID_APPOINTMENT, 0x8208, PropType::UNICODE);
         id(BUSY_STATUS, PSETID_APPOINTMENT, 0x8205, PropType::LONG);
-        id(
-            APPOINTMENT_SUB_TYPE,
-            PSETID_APPOINTMENT,
-            0x8215,
-            PropType::BOOLEAN,
-        );
+        id(APPOINTMENT_SUB_TYPE, PSETID_APPOINTMENT, 0x8215, PropType::BOOLEAN);
         id(REMINDER_SET, PSETID_COMMON, 0x8503, PropType::BOOLEAN);
         id(REMINDER_DELTA, PSETID_COMMON, 0x8501, PropType::LONG);
         id(REMINDER_TIME, PSETID_COMMON, 0x8502, PropType::SYSTIME);
-        id(
-            REMINDER_SIGNAL_TIME,
-            PSETID_COMMON,
-            0x8560,
-            PropType::SYSTIME,
-        );
+        id(REMINDER_SIGNAL_TIME, PSETID_COMMON, 0x8560, PropType::SYSTIME);
         id(COMMON_START, PSETID_COMMON, 0x8516, PropType::SYSTIME);
         id(COMMON_END, PSETID_COMMON, 0x8517, PropType::SYSTIME);
         id(FLAG_REQUEST, PSETID_COMMON, 0x8530, PropType::UNICODE);
-        id(
-            INTERNET_ACCOUNT_NAME,
-            PSETID_COMMON,
-            0x8580,
-            PropType::UNICODE,
-        );
+        id(INTERNET_ACCOUNT_NAME, PSETID_COMMON, 0x8580, PropType::UNICODE);
         id(TASK_STATUS, PSETID_TASK, 0x8101, PropType::LONG);
         id(PERCENT_COMPLETE, PSETID_TASK, 0x8102, PropType::DOUBLE);
         id(TASK_START_DATE, PSETID_TASK, 0x8104, PropType::SYSTIME);
         id(TASK_DUE_DATE, PSETID_TASK, 0x8105, PropType::SYSTIME);
         st(X_MAILER, PS_INTERNET_HEADERS, "x-mailer", PropType::UNICODE);
-        st(
-            CONTENT_CLASS,
-            PS_INTERNET_HEADERS,
-            "content-class",
-            PropType::UNICODE,
-        );
-        st(
-            MSIP_LABELS,
-            PS_INTERNET_HEADERS,
-            "msip_labels",
-            PropType::UNICODE,
-        );
-        id(
-            EMAIL1_DISPLAY_NAME,
-            PSETID_ADDRESS,
-            0x8080,
-            PropType::UNICODE,
-        );
-        id(
-            EMAIL1_EMAIL_ADDRESS,
-            PSETID_ADDRESS,
-            0x8083,
-            PropType::UNICODE,
-        );
+        st(CONTENT_CLASS, PS_INTERNET_HEADERS, "content-class", PropType::UNICODE);
+        st(MSIP_LABELS, PS_INTERNET_HEADERS, "msip_labels", PropType::UNICODE);
+        id(EMAIL1_DISPLAY_NAME, PSETID_ADDRESS, 0x8080, PropType::UNICODE);
+        id(EMAIL1_EMAIL_ADDRESS, PSETID_ADDRESS, 0x8083, PropType::UNICODE);
         id(FILE_UNDER, PSETID_ADDRESS, 0x8005, PropType::UNICODE);
         id(NOTE_COLOR, PSETID_NOTE, 0x8B00, PropType::LONG);
     }

@@ -41,10 +41,7 @@ pub struct Tag<K: PropKind> {
 impl<K: PropKind> Tag<K> {
     /// The typed tag for property id `id`.
     pub const fn new(id: u16) -> Tag<K> {
-        Tag {
-            id,
-            _kind: PhantomData,
-        }
+        Tag { id, _kind: PhantomData }
     }
     /// The property id.
     pub const fn id(self) -> u16 {

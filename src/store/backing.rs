@@ -109,7 +109,10 @@ impl<R: Seek> Seek for ReadOnlyFile<R> {
 }
 impl<R> Write for ReadOnlyFile<R> {
     fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
-        Err(io::Error::new(io::ErrorKind::PermissionDenied, "message opened read-only"))
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "message opened read-only",
+        ))
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

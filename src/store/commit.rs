@@ -101,7 +101,8 @@ impl Inner {
                 }
             }
         }
-        out.set_clsid("/", clsid).map_err(|e| Error::io(e, "writing the root CLSID"))?;
+        out.set_clsid("/", clsid)
+            .map_err(|e| Error::io(e, "writing the root CLSID"))?;
         // The named-property mapping, always at the top level.
         let nameid = names::join("/", names::NAMEID);
         CompoundStore::create_storage(&mut out, &nameid).map_err(|e| Error::io(e, "writing the name map"))?;
@@ -118,7 +119,8 @@ impl Inner {
             let streams = fs.names.clone().unwrap_or_default().serialize();
             let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
                 let p = names::join(&nameid, name);
-                let mut w = CompoundStore::create_stream(&mut out, &p).map_err(|e| Error::io(e, format!("writing {p}")))?;
+                let mut w =
+                    CompoundStore::create_stream(&mut out, &p).map_err(|e| Error::io(e, format!("writing {p}")))?;
                 w.write_all(bytes).map_err(|e| Error::io(e, format!("writing {p}")))
             };
             put(names::NAMEID_GUIDS, &streams.guids)?;
@@ -159,7 +161,10 @@ impl Inner {
         };
         match target {
             Target::Path(path) => {
-                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 let tmp = tempfile::Builder::new()
                     .prefix(".oxmsg-save-")
                     .tempfile_in(dir)
@@ -192,7 +197,10 @@ impl Inner {
                 let image = self.build_image(key, tmp)?;
                 let mut image = cfb::CompoundFile::open(image).map_err(|e| Error::io(e, "reopening the new image"))?;
                 let fs = self.files.get_mut(fkey).expect("live file");
-                let store = fs.store.as_deref_mut().ok_or_else(|| Error::corrupt("/", "no compound file"))?;
+                let store = fs
+                    .store
+                    .as_deref_mut()
+                    .ok_or_else(|| Error::corrupt("/", "no compound file"))?;
                 let ours = |n: &str| n.starts_with("__");
                 let old: Vec<String> = store
                     .children("/")
@@ -207,7 +215,9 @@ impl Inner {
                 }
                 copy_between(&mut image, "/", store, "/", &ours).map_err(|e| Error::io(e, "writing the message"))?;
                 let root = CompoundStore::entry(&image, "/").map_err(|e| Error::io(e, "reading the new image"))?;
-                store.set_clsid("/", root.clsid).map_err(|e| Error::io(e, "writing the root CLSID"))?;
+                store
+                    .set_clsid("/", root.clsid)
+                    .map_err(|e| Error::io(e, "writing the root CLSID"))?;
                 if commit {
                     store.flush().map_err(|e| Error::io(e, "flushing the compound file"))?;
                 }
@@ -230,7 +240,10 @@ impl Inner {
     /// Writes message `key` as a complete .msg at `path`, atomically.
     pub(crate) fn save_as_path(&mut self, key: NodeKey, path: &Path) -> Result<()> {
         self.check_live(key)?;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = tempfile::Builder::new()
             .prefix(".oxmsg-save-")
             .tempfile_in(dir)

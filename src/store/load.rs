@@ -16,12 +16,7 @@ use super::state::*;
 use super::FileState;
 
 /// Reads at most `max` bytes of a stream; a longer stream is a limit error.
-pub(crate) fn read_stream(
-    store: &mut dyn CompoundStore,
-    path: &str,
-    max: u64,
-    limit: &'static str,
-) -> Result<Vec<u8>> {
+pub(crate) fn read_stream(store: &mut dyn CompoundStore, path: &str, max: u64, limit: &'static str) -> Result<Vec<u8>> {
     let mut s = store
         .open_read(path)
         .map_err(|e| Error::from_cfb(e, path, "opening stream"))?;
@@ -63,8 +58,14 @@ fn load_props(
         .children(path)
         .map_err(|e| Error::from_cfb(e, path, "listing storage"))?;
     let prop_path = names::join(path, names::PROPERTIES);
-    if !children.iter().any(|c| c.is_stream && c.name.eq_ignore_ascii_case(names::PROPERTIES)) {
-        return Err(Error::corrupt(path, "no __properties_version1.0 stream: not a message object"));
+    if !children
+        .iter()
+        .any(|c| c.is_stream && c.name.eq_ignore_ascii_case(names::PROPERTIES))
+    {
+        return Err(Error::corrupt(
+            path,
+            "no __properties_version1.0 stream: not a message object",
+        ));
     }
     let bytes = read_stream(
         store,
@@ -229,7 +230,10 @@ pub(crate) fn load_attachment(
             let sub = names::join(&path, names::ATTACH_DATA_OBJ);
             let has_props = store
                 .children(&sub)
-                .map(|c| c.iter().any(|e| e.is_stream && e.name.eq_ignore_ascii_case(names::PROPERTIES)))
+                .map(|c| {
+                    c.iter()
+                        .any(|e| e.is_stream && e.name.eq_ignore_ascii_case(names::PROPERTIES))
+                })
                 .unwrap_or(false);
             has_props.then_some(EmbeddedSlot::Stored)
         }

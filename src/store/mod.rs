@@ -201,7 +201,11 @@ impl Inner {
     /// A description of the object for errors: its storage path.
     pub(crate) fn describe(&self, key: NodeKey) -> String {
         match self.parts(key) {
-            Ok((_, o, _)) => o.source.as_ref().map(|s| s.path.clone()).unwrap_or_else(|| "a new object".into()),
+            Ok((_, o, _)) => o
+                .source
+                .as_ref()
+                .map(|s| s.path.clone())
+                .unwrap_or_else(|| "a new object".into()),
             Err(_) => "a closed object".into(),
         }
     }
@@ -226,7 +230,10 @@ impl Inner {
                 Node::Attachment(a) => (None, Some(a.parent)),
             };
             if let Some(p) = props {
-                if let Some(c) = p.long(0x3FFD).filter(|&c| c > 0 && cp::encoding_for(c as u32).is_some()) {
+                if let Some(c) = p
+                    .long(0x3FFD)
+                    .filter(|&c| c > 0 && cp::encoding_for(c as u32).is_some())
+                {
                     return c as u32;
                 }
                 if let Some(c) = p.long(0x3FF1).and_then(|l| cp::ansi_codepage_for_lcid(l as u32)) {
@@ -251,7 +258,8 @@ impl Inner {
         let etag = e.tag;
         let val = e.val.clone();
         let src_path = origin.source.as_ref().map(|s| s.path.clone());
-        self.materialize(file, src_path.as_deref(), etag, &val, codepage).map(Some)
+        self.materialize(file, src_path.as_deref(), etag, &val, codepage)
+            .map(Some)
     }
 
     /// A value in memory, reading it from the file when it is stored there.
@@ -281,7 +289,10 @@ impl Inner {
                     what: "the message's file".into(),
                 })?;
                 let limits = f.limits.clone();
-                let store = f.store.as_deref_mut().ok_or_else(|| Error::corrupt(path, "no compound file"))?;
+                let store = f
+                    .store
+                    .as_deref_mut()
+                    .ok_or_else(|| Error::corrupt(path, "no compound file"))?;
                 load::read_value(store, path, tag, codepage, &limits)?
             }
         })
@@ -303,7 +314,10 @@ impl Inner {
     pub(crate) fn set_attributes(&mut self, key: NodeKey, tag: PropTag, attr: PropAttr) -> Result<()> {
         let what = self.describe(key);
         let props = self.props_mut(key)?;
-        let t = props.find(tag).map(|e| e.tag).ok_or(Error::PropNotFound { tag, object: what })?;
+        let t = props
+            .find(tag)
+            .map(|e| e.tag)
+            .ok_or(Error::PropNotFound { tag, object: what })?;
         let e = props.map.get_mut(&t.0).expect("found");
         // PROPATTR_NOT_PRESENT (0x8) is never stored.
         e.flags = attr.0 & 0x7;
@@ -349,12 +363,13 @@ impl Inner {
         self.check_writable(key, tag)?;
         let val = match spill {
             Spill::Memory(bytes) if bytes.len() <= 4096 && !tag.prop_type().is_multi() => {
-                let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key))
-                    .map_err(|d| Error::BadValue {
+                let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key)).map_err(|d| {
+                    Error::BadValue {
                         tag,
                         detail: d,
                         scode: crate::error::scode::MAPI_E_INVALID_TYPE,
-                    })?;
+                    }
+                })?;
                 Val::Value(v)
             }
             s => Val::Spilled(Arc::new(s)),
@@ -393,7 +408,9 @@ impl Inner {
                     .get_mut(file)
                     .and_then(|f| f.store.as_deref_mut())
                     .ok_or_else(|| Error::corrupt(&path, "no compound file"))?;
-                store.open_read(&path).map_err(|e| Error::from_cfb(e, &path, "opening stream"))?
+                store
+                    .open_read(&path)
+                    .map_err(|e| Error::from_cfb(e, &path, "opening stream"))?
             }
             Val::Spilled(s) => s.reader().map_err(|e| Error::io(e, "reading a written stream"))?,
             Val::Value(v) => match propstream::encode_stream(v) {

@@ -33,7 +33,10 @@ fn out_err(e: io::Error, path: &str) -> Error {
 }
 
 impl Writer<'_> {
-    fn source_store<'b>(files: &'b mut Arena<FileState>, src: &Source) -> Result<&'b mut (dyn CompoundStore + 'static)> {
+    fn source_store<'b>(
+        files: &'b mut Arena<FileState>,
+        src: &Source,
+    ) -> Result<&'b mut (dyn CompoundStore + 'static)> {
         files
             .get_mut(src.file)
             .and_then(|f| f.store.as_deref_mut())
@@ -58,7 +61,9 @@ impl Writer<'_> {
     /// Copies one stream from a source file; returns its length.
     fn copy_stream(&mut self, src: &Source, from: &str, to: &str) -> Result<u64> {
         let store = Self::source_store(self.files, src)?;
-        let mut r = store.open_read(from).map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
+        let mut r = store
+            .open_read(from)
+            .map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
         let mut w = self.out.create_stream(to).map_err(|e| out_err(e, to))?;
         let n = io::copy(&mut r, &mut w).map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
         w.flush().map_err(|e| out_err(e, to))?;
@@ -68,13 +73,19 @@ impl Writer<'_> {
     /// Copies a storage and everything in it, CLSIDs and state bits included.
     pub(crate) fn copy_tree(&mut self, src: &Source, from: &str, to: &str) -> Result<()> {
         let store = Self::source_store(self.files, src)?;
-        let info = store.entry(from).map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
-        let children = store.children(from).map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
+        let info = store
+            .entry(from)
+            .map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
+        let children = store
+            .children(from)
+            .map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
         if to != "/" {
             self.create_storage(to, (info.clsid != Guid::default()).then_some(info.clsid))?;
         }
         if info.state_bits != 0 {
-            self.out.set_state_bits(to, info.state_bits).map_err(|e| out_err(e, to))?;
+            self.out
+                .set_state_bits(to, info.state_bits)
+                .map_err(|e| out_err(e, to))?;
         }
         for c in children {
             let f = names::join(from, &c.name);
@@ -95,7 +106,11 @@ impl Writer<'_> {
         let mut recip_nums = Vec::new();
         match &st.recipients {
             Recipients::Stored(nums) => {
-                let src = st.origin.source.clone().ok_or_else(|| Error::corrupt(path, "recipients without a source"))?;
+                let src = st
+                    .origin
+                    .source
+                    .clone()
+                    .ok_or_else(|| Error::corrupt(path, "recipients without a source"))?;
                 for &n in nums {
                     let name = names::recipient_storage(n);
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
@@ -117,14 +132,19 @@ impl Writer<'_> {
             let apath = names::join(path, &name);
             match slot {
                 AttachSlot::Stored => {
-                    let src = st.origin.source.clone().ok_or_else(|| Error::corrupt(path, "attachment without a source"))?;
+                    let src = st
+                        .origin
+                        .source
+                        .clone()
+                        .ok_or_else(|| Error::corrupt(path, "attachment without a source"))?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &apath)?;
                 }
                 AttachSlot::Loaded(a) => self.write_attachment(&apath, a)?,
             }
         }
         managed.insert(names::NAMEID.to_ascii_uppercase());
-        let next = |stored: u32, nums: &mut dyn Iterator<Item = u32>| nums.map(|n| n.saturating_add(1)).fold(stored, u32::max);
+        let next =
+            |stored: u32, nums: &mut dyn Iterator<Item = u32>| nums.map(|n| n.saturating_add(1)).fold(stored, u32::max);
         let header = Header {
             next_recipient_id: next(st.header.next_recipient_id, &mut recip_nums.iter().copied()),
             next_attachment_id: next(st.header.next_attachment_id, &mut st.attachments.keys().copied()),
@@ -145,7 +165,11 @@ impl Writer<'_> {
                 self.write_message(&obj_path, m)?;
             }
             Some(EmbeddedSlot::Stored) => {
-                let src = a.origin.source.clone().ok_or_else(|| Error::corrupt(apath, "embedded message without a source"))?;
+                let src = a
+                    .origin
+                    .source
+                    .clone()
+                    .ok_or_else(|| Error::corrupt(apath, "embedded message without a source"))?;
                 self.copy_tree(&src, &names::join(&src.path, names::ATTACH_DATA_OBJ), &obj_path)?;
             }
             None => {}
@@ -153,9 +177,19 @@ impl Writer<'_> {
         if a.embedded.is_some() {
             // The PT_OBJECT entry of the storage just written.
             let tag = PropTag(0x3701_000D);
-            let flags = props.find(tag).map(|e| e.flags).unwrap_or(crate::prop::PropAttr::DEFAULT.0);
+            let flags = props
+                .find(tag)
+                .map(|e| e.flags)
+                .unwrap_or(crate::prop::PropAttr::DEFAULT.0);
             props.remove_id(0x3701);
-            props.map.insert(tag.0, PropEntry { tag, flags, val: Val::Value(PropValue::Object) });
+            props.map.insert(
+                tag.0,
+                PropEntry {
+                    tag,
+                    flags,
+                    val: Val::Value(PropValue::Object),
+                },
+            );
         }
         self.write_object(apath, &props, &a.origin, HeaderKind::Child, &Header::default(), &[])
     }
@@ -182,10 +216,19 @@ impl Writer<'_> {
         self.write_stream(&names::join(path, names::PROPERTIES), &bytes)?;
 
         // Foreign entries: whatever the source storage held that is not ours.
-        let Some(src) = origin.source.clone() else { return Ok(()) };
-        let ours: HashSet<u32> = origin.source_tags.iter().chain(props.map.values().map(|e| &e.tag)).map(|t| t.0).collect();
+        let Some(src) = origin.source.clone() else {
+            return Ok(());
+        };
+        let ours: HashSet<u32> = origin
+            .source_tags
+            .iter()
+            .chain(props.map.values().map(|e| &e.tag))
+            .map(|t| t.0)
+            .collect();
         let store = Self::source_store(self.files, &src)?;
-        let children = store.children(&src.path).map_err(|e| Error::from_cfb(e, &src.path, "listing storage"))?;
+        let children = store
+            .children(&src.path)
+            .map_err(|e| Error::from_cfb(e, &src.path, "listing storage"))?;
         for c in children {
             let upper = c.name.to_ascii_uppercase();
             if upper == names::PROPERTIES.to_ascii_uppercase()
@@ -215,7 +258,11 @@ impl Writer<'_> {
     /// values, which Outlook refuses, MS-OXMSG 2.4.2.2).
     fn write_value(&mut self, path: &str, e: &PropEntry, origin: &Origin) -> Result<Option<RawEntry>> {
         let mut tag = e.tag;
-        let entry = |tag: PropTag, value: [u8; 8]| RawEntry { tag, flags: e.flags, value };
+        let entry = |tag: PropTag, value: [u8; 8]| RawEntry {
+            tag,
+            flags: e.flags,
+            value,
+        };
         let sized = |tag: PropTag, len: u64| {
             let mut v = [0u8; 8];
             v[..4].copy_from_slice(&propstream::size_field(tag.prop_type(), len).to_le_bytes());
@@ -225,7 +272,10 @@ impl Writer<'_> {
             Val::RawInline(raw) => Ok(Some(entry(tag, *raw))),
             Val::Value(PropValue::Object) | Val::StoredObject => {
                 if matches!(e.val, Val::StoredObject) {
-                    let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "object without a source"))?;
+                    let src = origin
+                        .source
+                        .clone()
+                        .ok_or_else(|| Error::corrupt(path, "object without a source"))?;
                     let name = names::value_stream(tag);
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 }
@@ -255,13 +305,19 @@ impl Writer<'_> {
                 Ok(Some(sized(tag, bytes.len() as u64)))
             }
             Val::Stored => {
-                let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let src = origin
+                    .source
+                    .clone()
+                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
                 let name = names::value_stream(tag);
                 let n = self.copy_stream(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 Ok(Some(sized(tag, n)))
             }
             Val::StoredMv => {
-                let src = origin.source.clone().ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let src = origin
+                    .source
+                    .clone()
+                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
                 let name = names::value_stream(tag);
                 let from = names::join(&src.path, &name);
                 let n = self.copy_stream(&src, &from, &names::join(path, &name))?;
@@ -279,7 +335,10 @@ impl Writer<'_> {
             Val::Spilled(s) => {
                 let p = names::join(path, &names::value_stream(tag));
                 let mut w = self.out.create_stream(&p).map_err(|e| out_err(e, &p))?;
-                let n = s.copy_to(&mut w).and_then(|n| w.flush().map(|_| n)).map_err(|e| out_err(e, &p))?;
+                let n = s
+                    .copy_to(&mut w)
+                    .and_then(|n| w.flush().map(|_| n))
+                    .map_err(|e| out_err(e, &p))?;
                 if n == 0 && tag.prop_type().is_string() {
                     drop(w);
                     self.out.remove(&p).map_err(|e| out_err(e, &p))?;
