@@ -12,7 +12,7 @@ use crate::message::Message;
 use crate::object::prop_methods;
 use crate::prop::{tags, PropTag, PropType, PropValue};
 use crate::session::Session;
-use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag, Val};
+use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag, PropEntry, Val};
 use crate::store::{load, AttachNode, Inner, MessageNode, Node, NodeKey};
 
 /// `ATTACH_BY_VALUE`: the data is PR_ATTACH_DATA_BIN.
@@ -80,9 +80,7 @@ impl Inner {
                     .as_ref()
                     .map(|s| s.path.clone())
                     .ok_or_else(|| Error::corrupt("?", "stored attachment without a source"))?;
-                self.with_store(file, |store, limits| {
-                    load::load_attachment(store, file, &path, num, limits)
-                })?
+                self.with_store(file, |store, opts| load::load_attachment(store, file, &path, num, opts))?
             }
         };
         Ok(self.add_attachment_node(msg, file, state))
@@ -226,8 +224,8 @@ impl Inner {
                         .as_ref()
                         .map(|s| names::join(&s.path, names::ATTACH_DATA_OBJ))
                         .ok_or_else(|| Error::corrupt("?", "stored embedded message without a source"))?;
-                    self.with_store(file, |store, limits| {
-                        load::load_message(store, file, &path, HeaderKind::Embedded, limits)
+                    self.with_store(file, |store, opts| {
+                        load::load_message(store, file, &path, HeaderKind::Embedded, opts)
                     })?
                 }
             }
@@ -249,7 +247,18 @@ impl Inner {
                 PropTag::new(0x3705, PropType::LONG),
                 Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
             );
+            // PR_ATTACH_DATA_OBJ is listed as MAPI's GetPropList lists
+            // PT_OBJECT properties; the writer puts the message in it.
             a.state.props.remove_id(0x3701);
+            let tag = PropTag::new(0x3701, PropType::OBJECT);
+            a.state.props.map.insert(
+                tag.0,
+                PropEntry {
+                    tag,
+                    flags: crate::prop::PropAttr::DEFAULT.0,
+                    val: Val::Value(PropValue::Object),
+                },
+            );
         }
         Ok(k)
     }
@@ -283,15 +292,32 @@ impl<'s, A: Access> Message<'s, A> {
         Ok(inner.message(self.key)?.state.attachments.keys().copied().collect())
     }
 
-    /// Opens every attachment, in attachment-number order.
+    /// Opens every attachment, in attachment-number order. When the file is
+    /// read leniently (the default), an attachment whose storage cannot be
+    /// read is skipped and reported in [`Self::warnings`]; it stays in the
+    /// file, copied whole by a save.
     ///
     /// # Errors
-    /// As [`Self::open_attachment`].
+    /// As [`Self::open_attachment`] when reading strictly;
+    /// [`Error::LimitExceeded`] always.
     pub fn attachments(&self) -> Result<Vec<Attachment<'_, A>>> {
-        self.attachment_numbers()?
-            .into_iter()
-            .map(|n| self.open_attachment(n))
-            .collect()
+        let strict = self.session.inner.borrow().strict(self.key);
+        let mut out = Vec::new();
+        for n in self.attachment_numbers()? {
+            match self.open_attachment(n) {
+                Ok(a) => out.push(a),
+                Err(e) if !strict && matches!(e, Error::CorruptData { .. } | Error::NotFound { .. }) => {
+                    let mut inner = self.session.inner.borrow_mut();
+                    let m = inner.message_mut(self.key)?;
+                    let w = format!("attachment #{n} could not be read and was skipped: {e}");
+                    if !m.state.origin.warnings.contains(&w) {
+                        m.state.origin.warnings.push(w);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// Opens attachment number `num` (PR_ATTACH_NUM).

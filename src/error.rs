@@ -189,6 +189,16 @@ pub enum Error {
     #[error("the named-property map is full")]
     NameMapFull,
 
+    /// A leniently read message had items that could not be read and were
+    /// skipped; saving would leave them out, so it needs the caller's
+    /// explicit choice ([`crate::Message::accept_damage`]).
+    /// MAPI: `MAPI_E_CORRUPT_DATA`.
+    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(String::as_str).unwrap_or(""))]
+    DamageNotAccepted {
+        /// Each skipped item, with its storage path and reason.
+        skipped: Vec<String>,
+    },
+
     /// An I/O error outside the compound file's contents: the file system,
     /// the caller's reader or writer.
     #[error("I/O error while {context}")]
@@ -209,7 +219,7 @@ impl Error {
     pub fn scode(&self) -> u32 {
         use scode::*;
         match self {
-            Error::CorruptData { .. } => MAPI_E_CORRUPT_DATA,
+            Error::CorruptData { .. } | Error::DamageNotAccepted { .. } => MAPI_E_CORRUPT_DATA,
             Error::NotFound { .. } | Error::PropNotFound { .. } => MAPI_E_NOT_FOUND,
             Error::ObjectDeleted { .. } => MAPI_E_OBJECT_DELETED,
             Error::NoAccess { .. } => MAPI_E_NO_ACCESS,

@@ -68,6 +68,21 @@ impl<'s, A: Access> Message<'s, A> {
             .unwrap_or(false)
     }
 
+    /// Accepts that items skipped while reading this message's file
+    /// leniently (see [`crate::OpenOptions`] and [`Self::warnings`]) are
+    /// left out when it is saved. Without this, a save of a message with
+    /// skipped items fails with [`Error::DamageNotAccepted`] listing them.
+    /// Parts of the file that were never read are copied whole either way.
+    pub fn accept_damage(&self) {
+        let mut inner = self.session.inner.borrow_mut();
+        let Ok(file) = inner.message(self.key).map(|m| m.file) else {
+            return;
+        };
+        if let Some(f) = inner.files.get_mut(file) {
+            f.damage_accepted = true;
+        }
+    }
+
     /// Writes this message as a complete .msg to `out`, with what has been
     /// saved and what is pending in this handle; the message keeps its own
     /// file. An embedded message becomes a standalone top-level .msg (32-byte

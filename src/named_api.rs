@@ -49,8 +49,8 @@ fn fold(name: &NamedProp) -> NamedProp {
 /// Reads the map of a file: from its `__nameid_version1.0` storage when the
 /// file has one, else an empty map. Returns the warnings of the parse.
 fn read_name_map(fs: &mut FileState) -> Result<(NameMap, Vec<String>)> {
-    let max_entries = u64::from(fs.limits.max_named_entries);
-    let max_value = fs.limits.max_value_bytes;
+    let max_entries = u64::from(fs.options.limits.max_named_entries);
+    let max_value = fs.options.limits.max_value_bytes;
     let Some(store) = fs.store.as_deref_mut() else {
         return Ok((NameMap::new(), Vec::new()));
     };

@@ -196,12 +196,26 @@ impl Inner {
                 .as_ref()
                 .map(|s| s.path.clone())
                 .unwrap_or_else(|| "/".into());
-            let rows = self.with_store(file, |store, limits| {
-                nums.iter()
-                    .map(|&n| load::load_recipient(store, file, &path, n, limits))
-                    .collect::<Result<Vec<_>>>()
+            // Lenient reading skips a recipient storage that cannot be read
+            // and reports it; strict reading refuses the message.
+            let (rows, problems) = self.with_store(file, |store, opts| {
+                let mut rows = Vec::with_capacity(nums.len());
+                let mut problems = Vec::new();
+                for &n in &nums {
+                    match load::load_recipient(store, file, &path, n, opts) {
+                        Ok(r) => rows.push(r),
+                        Err(e) if !opts.strict && !matches!(e, Error::LimitExceeded { .. }) => {
+                            problems.push(format!("recipient #{n} could not be read and is left out: {e}"))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok((rows, problems))
             })?;
-            self.message_mut(msg)?.state.recipients = Recipients::Loaded(rows);
+            let st = &mut self.message_mut(msg)?.state;
+            st.origin.warnings.extend(problems.iter().cloned());
+            st.origin.skipped.extend(problems);
+            st.recipients = Recipients::Loaded(rows);
         }
         match &mut self.message_mut(msg)?.state.recipients {
             Recipients::Loaded(rows) => Ok(rows),
@@ -291,14 +305,10 @@ impl Inner {
                     let r = rows.iter_mut().find(|r| r.num == row).ok_or_else(|| Error::NotFound {
                         what: format!("recipient row {row}"),
                     })?;
-                    let origin = std::mem::take(&mut r.origin);
                     r.props = bag(props)?;
-                    // The old streams are replaced, not foreign data to keep.
-                    r.origin = crate::store::state::Origin {
-                        source: origin.source,
-                        source_tags: origin.source_tags,
-                        warnings: origin.warnings,
-                    };
+                    // The row is replaced whole: what could not be read of
+                    // the old one is not lost by a save.
+                    r.origin.skipped.clear();
                 }
                 RecipientChange::Remove(row) => {
                     let before = rows.len();

@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::format::cfb_fixup;
 use crate::format::names;
 use crate::format::propstream::HeaderKind;
-use crate::limits::Limits;
 use crate::message::Message;
+use crate::options::OpenOptions;
 use crate::prop::{PropAttr, PropTag, PropType, PropValue};
 use crate::store::backing::{CompoundStore, ReadOnlyFile};
 use crate::store::state::{MessageState, PropEntry, Val};
@@ -43,11 +43,9 @@ pub struct SessionOptions {
     /// Code page of new ANSI messages (written as PR_MESSAGE_CODEPAGE).
     /// Default 1252.
     pub ansi_codepage: u32,
-    /// Code page for the PT_STRING8 values of opened messages, overriding
-    /// what each file implies. Default `None`.
-    pub codepage_override: Option<u32>,
-    /// Limits on what is trusted from files.
-    pub limits: Limits,
+    /// How the plain `open*` calls read files (limits, strict or lenient,
+    /// code page override); the `open*_with` calls take their own.
+    pub open: OpenOptions,
 }
 
 impl Default for SessionOptions {
@@ -55,8 +53,7 @@ impl Default for SessionOptions {
         SessionOptions {
             unicode: true,
             ansi_codepage: 1252,
-            codepage_override: None,
-            limits: Limits::default(),
+            open: OpenOptions::default(),
         }
     }
 }
@@ -188,8 +185,9 @@ impl Session {
         id.session == self.id && self.inner.borrow().nodes.get(id.node).is_some()
     }
 
-    /// Opens a .msg read-only from any reader. The compound-file directory
-    /// and the top-level property stream are read now; values when asked for.
+    /// Opens a .msg read-only from any reader, reading it as
+    /// [`SessionOptions::open`] says. The compound-file directory and the
+    /// top-level property stream are read now; values when asked for.
     ///
     /// MAPI: `OpenIMsgOnIStg` on a storage opened `STGM_READ`.
     ///
@@ -197,26 +195,58 @@ impl Session {
     /// [`Error::CorruptData`] when the bytes are not a compound file or not
     /// a message; [`Error::LimitExceeded`] when a limit is exceeded.
     pub fn open<R: Read + Seek + 'static>(&self, reader: R) -> Result<Message<'_, ReadOnly>> {
+        self.open_with(reader, &self.options.open)
+    }
+
+    /// [`Session::open`] with its own [`OpenOptions`] (limits, strict or
+    /// lenient reading, code page override).
+    ///
+    /// # Errors
+    /// As [`Session::open`]; in strict mode also [`Error::CorruptData`] for
+    /// anything that breaks MS-OXMSG.
+    pub fn open_with<R: Read + Seek + 'static>(&self, reader: R, opts: &OpenOptions) -> Result<Message<'_, ReadOnly>> {
         let (cf, repairs) = cfb_fixup::open_repaired(ReadOnlyFile(reader)).map_err(|e| open_err(e, "the input"))?;
-        let key = self.open_store(Box::new(cf), repairs, Target::Memory, false)?;
+        let key = self.open_store(Box::new(cf), repairs, Target::Memory, false, opts)?;
         Ok(Message::from_key(self, key))
     }
 
     /// Opens the .msg at `path` read-only. See [`Session::open`].
+    ///
+    /// # Errors
+    /// As [`Session::open`], and I/O errors opening the file.
     pub fn open_file(&self, path: impl AsRef<Path>) -> Result<Message<'_, ReadOnly>> {
-        let path = path.as_ref();
-        let (store, repairs) = open_store_rw(path)?;
-        let key = self.open_store(store, repairs, Target::Memory, false)?;
+        self.open_file_with(path, &self.options.open)
+    }
+
+    /// [`Session::open_file`] with its own [`OpenOptions`].
+    ///
+    /// # Errors
+    /// As [`Session::open_with`].
+    pub fn open_file_with(&self, path: impl AsRef<Path>, opts: &OpenOptions) -> Result<Message<'_, ReadOnly>> {
+        let (store, repairs) = open_store_rw(path.as_ref())?;
+        let key = self.open_store(store, repairs, Target::Memory, false, opts)?;
         Ok(Message::from_key(self, key))
     }
 
     /// Opens the .msg at `path` read-write. Saving writes a new file beside
-    /// it and renames it over the old one, so a failed save leaves the old
-    /// file as it was.
+    /// it, syncs it and renames it over the old one, so a failed or
+    /// interrupted save leaves the old file as it was.
     ///
     /// MAPI: `OpenIMsgOnIStg` on a storage opened
     /// `STGM_READWRITE | STGM_TRANSACTED`.
+    ///
+    /// # Errors
+    /// As [`Session::open_file`]; an I/O error when the file cannot be
+    /// written.
     pub fn open_file_rw(&self, path: impl AsRef<Path>) -> Result<Message<'_, ReadWrite>> {
+        self.open_file_rw_with(path, &self.options.open)
+    }
+
+    /// [`Session::open_file_rw`] with its own [`OpenOptions`].
+    ///
+    /// # Errors
+    /// As [`Session::open_file_rw`].
+    pub fn open_file_rw_with(&self, path: impl AsRef<Path>, opts: &OpenOptions) -> Result<Message<'_, ReadWrite>> {
         let path = path.as_ref();
         // Refuse at once what could never be saved.
         std::fs::OpenOptions::new()
@@ -224,18 +254,36 @@ impl Session {
             .open(path)
             .map_err(|e| Error::io(e, format!("opening {} for writing", path.display())))?;
         let (store, repairs) = open_store_rw(path)?;
-        let key = self.open_store(store, repairs, Target::Path(path.to_path_buf()), false)?;
+        let key = self.open_store(store, repairs, Target::Path(path.to_path_buf()), false, opts)?;
         Ok(Message::from_key(self, key))
     }
 
     /// Opens a .msg read-write over any reader-writer; saving rewrites the
     /// message's storages in place and flushes. Entries of the root storage
-    /// whose names do not start with `__` are left untouched.
+    /// whose names do not start with `__` are left untouched. Unlike a
+    /// path, a reader-writer cannot be replaced atomically: a save that
+    /// fails half-way leaves it damaged. Use [`Session::open_file_rw`] for
+    /// crash safety.
     ///
     /// MAPI: `OpenIMsgOnIStg` with a read-write transacted storage.
+    ///
+    /// # Errors
+    /// As [`Session::open`].
     pub fn open_rw<F: Read + Write + Seek + 'static>(&self, inner: F) -> Result<Message<'_, ReadWrite>> {
+        self.open_rw_with(inner, &self.options.open)
+    }
+
+    /// [`Session::open_rw`] with its own [`OpenOptions`].
+    ///
+    /// # Errors
+    /// As [`Session::open_with`].
+    pub fn open_rw_with<F: Read + Write + Seek + 'static>(
+        &self,
+        inner: F,
+        opts: &OpenOptions,
+    ) -> Result<Message<'_, ReadWrite>> {
         let (cf, repairs) = cfb_fixup::open_repaired(inner).map_err(|e| open_err(e, "the input"))?;
-        let key = self.open_store(Box::new(cf), repairs, Target::InPlace { commit: true }, false)?;
+        let key = self.open_store(Box::new(cf), repairs, Target::InPlace { commit: true }, false, opts)?;
         Ok(Message::from_key(self, key))
     }
 
@@ -252,7 +300,13 @@ impl Session {
         cf: cfb::CompoundFile<F>,
         commit: bool,
     ) -> Result<Message<'_, ReadWrite>> {
-        let key = self.open_store(Box::new(cf), Vec::new(), Target::InPlace { commit }, true)?;
+        let key = self.open_store(
+            Box::new(cf),
+            Vec::new(),
+            Target::InPlace { commit },
+            true,
+            &self.options.open,
+        )?;
         Ok(Message::from_key(self, key))
     }
 
@@ -272,13 +326,19 @@ impl Session {
         Ok(Message::from_key(self, self.create_node(Target::Memory)))
     }
 
-    fn file_state(&self, store: Option<Box<dyn CompoundStore>>, target: Target, unicode: bool) -> FileState {
+    fn file_state(
+        &self,
+        store: Option<Box<dyn CompoundStore>>,
+        target: Target,
+        unicode: bool,
+        options: &OpenOptions,
+    ) -> FileState {
         FileState {
             store,
             target,
             unicode,
-            codepage_override: self.options.codepage_override,
-            limits: self.options.limits.clone(),
+            options: options.clone(),
+            damage_accepted: false,
             repairs: Vec::new(),
             names: None,
             names_dirty: false,
@@ -318,7 +378,7 @@ impl Session {
     }
 
     fn create_node(&self, target: Target) -> Key<Node> {
-        let file = self.file_state(None, target, self.options.unicode);
+        let file = self.file_state(None, target, self.options.unicode, &self.options.open);
         let st = self.new_state();
         self.inner.borrow_mut().add_top(file, st)
     }
@@ -331,6 +391,7 @@ impl Session {
         repairs: Vec<String>,
         target: Target,
         may_be_empty: bool,
+        opts: &OpenOptions,
     ) -> Result<Key<Node>> {
         let has_props = store
             .children("/")
@@ -341,7 +402,7 @@ impl Session {
             .unwrap_or(false);
         if !has_props {
             if may_be_empty {
-                let mut file = self.file_state(Some(store), target, self.options.unicode);
+                let mut file = self.file_state(Some(store), target, self.options.unicode, opts);
                 file.repairs = repairs;
                 let st = self.new_state();
                 return Ok(self.inner.borrow_mut().add_top(file, st));
@@ -353,11 +414,10 @@ impl Session {
         }
         let mut inner = self.inner.borrow_mut();
         // The file key is needed for the state's sources: reserve it first.
-        let mut file = self.file_state(None, target, true);
+        let mut file = self.file_state(None, target, true, opts);
         file.repairs = repairs;
         let fkey = inner.files.insert(file);
-        let limits = self.options.limits.clone();
-        let st = match load::load_message(store.as_mut(), fkey, "/", HeaderKind::TopLevel, &limits) {
+        let st = match load::load_message(store.as_mut(), fkey, "/", HeaderKind::TopLevel, opts) {
             Ok(st) => st,
             Err(e) => {
                 inner.files.remove(fkey);

@@ -78,6 +78,7 @@ impl Inner {
     /// Writes message `key` (top-level, or embedded and then written as a
     /// standalone top-level message) into a new compound file on `file`.
     fn build_image(&mut self, key: NodeKey, file: File) -> Result<File> {
+        self.check_damage(key)?;
         let m = self.message(key)?;
         let mut state = m.state.clone();
         state.kind = HeaderKind::TopLevel;

@@ -8,7 +8,7 @@ use crate::arena::Key;
 use crate::error::{Error, Result};
 use crate::format::names;
 use crate::format::propstream::{self, HeaderKind, MvElement};
-use crate::limits::Limits;
+use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropTag, PropType, PropValue};
 
 use super::backing::{CompoundStore, EntryInfo};
@@ -52,8 +52,9 @@ fn load_props(
     file: Key<FileState>,
     path: &str,
     kind: HeaderKind,
-    limits: &Limits,
+    opts: &OpenOptions,
 ) -> Result<LoadedProps> {
+    let limits = &opts.limits;
     let children = store
         .children(path)
         .map_err(|e| Error::from_cfb(e, path, "listing storage"))?;
@@ -76,7 +77,18 @@ fn load_props(
     let max_entries = (limits.max_property_stream_bytes / 16) as usize;
     let parsed = propstream::parse(&bytes, kind, max_entries).map_err(|d| Error::corrupt(&prop_path, d))?;
 
-    let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| format!("{prop_path}: {w}")).collect();
+    let mut warnings = Vec::new();
+    let mut skipped = Vec::new();
+    for w in parsed.warnings {
+        opts.problem(&prop_path, w, &mut warnings)?;
+    }
+    // A property that cannot be read: refused when strict, else left out and
+    // reported (a save then needs the caller's consent).
+    let mut skip = |detail: String, warnings: &mut Vec<String>| -> Result<()> {
+        opts.problem(path, detail.clone(), warnings)?;
+        skipped.push(format!("{path}: {detail}"));
+        Ok(())
+    };
     // Streams and storages present, by upper-cased name (compound-file names
     // compare case-insensitively).
     let streams: HashSet<String> = children
@@ -103,7 +115,7 @@ fn load_props(
             if storages.contains(&stream_name) {
                 Val::StoredObject
             } else {
-                warnings.push(format!("{path}: entry {tag} has no sub-storage; ignored"));
+                skip(format!("entry {tag} has no sub-storage; left out"), &mut warnings)?;
                 continue;
             }
         } else if streams.contains(&stream_name) {
@@ -115,11 +127,14 @@ fn load_props(
         } else if ptype.name().is_none() || ptype == PropType::NULL || ptype == PropType::UNSPECIFIED {
             Val::RawInline(e.value)
         } else {
-            warnings.push(format!("{path}: entry {tag} has no value stream; ignored"));
+            skip(format!("entry {tag} has no value stream; left out"), &mut warnings)?;
             continue;
         };
         if props.map.contains_key(&tag.0) {
-            warnings.push(format!("{path}: entry {tag} appears twice; the first is used"));
+            skip(
+                format!("entry {tag} appears twice; the second is left out"),
+                &mut warnings,
+            )?;
             continue;
         }
         props.map.insert(
@@ -141,6 +156,7 @@ fn load_props(
             }),
             source_tags,
             warnings,
+            skipped,
         },
         children,
     })
@@ -172,11 +188,11 @@ pub(crate) fn load_message(
     file: Key<FileState>,
     path: &str,
     kind: HeaderKind,
-    limits: &Limits,
+    opts: &OpenOptions,
 ) -> Result<MessageState> {
-    let lp = load_props(store, file, path, kind, limits)?;
-    let recips = child_numbers(&lp.children, names::RECIP_PREFIX, path, limits)?;
-    let attachments = child_numbers(&lp.children, names::ATTACH_PREFIX, path, limits)?
+    let lp = load_props(store, file, path, kind, opts)?;
+    let recips = child_numbers(&lp.children, names::RECIP_PREFIX, path, &opts.limits)?;
+    let attachments = child_numbers(&lp.children, names::ATTACH_PREFIX, path, &opts.limits)?
         .into_iter()
         .map(|n| (n, AttachSlot::Stored))
         .collect();
@@ -196,10 +212,10 @@ pub(crate) fn load_recipient(
     file: Key<FileState>,
     msg_path: &str,
     num: u32,
-    limits: &Limits,
+    opts: &OpenOptions,
 ) -> Result<RecipientState> {
     let path = names::join(msg_path, &names::recipient_storage(num));
-    let lp = load_props(store, file, &path, HeaderKind::Child, limits)?;
+    let lp = load_props(store, file, &path, HeaderKind::Child, opts)?;
     Ok(RecipientState {
         num,
         origin: lp.origin,
@@ -213,10 +229,10 @@ pub(crate) fn load_attachment(
     file: Key<FileState>,
     msg_path: &str,
     num: u32,
-    limits: &Limits,
+    opts: &OpenOptions,
 ) -> Result<AttachState> {
     let path = names::join(msg_path, &names::attachment_storage(num));
-    let lp = load_props(store, file, &path, HeaderKind::Child, limits)?;
+    let lp = load_props(store, file, &path, HeaderKind::Child, opts)?;
     let method = lp.props.long(0x3705);
     let obj = lp
         .children

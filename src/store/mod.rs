@@ -17,7 +17,7 @@ use crate::arena::{Arena, Key};
 use crate::error::{Error, Result};
 use crate::format::names;
 use crate::format::propstream;
-use crate::limits::Limits;
+use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropAttr, PropTag, PropType, PropValue};
 
 use backing::{CompoundStore, ReadSeek};
@@ -41,9 +41,10 @@ pub(crate) struct FileState {
     pub(crate) target: Target,
     /// Whether strings are written as PT_UNICODE.
     pub(crate) unicode: bool,
-    /// The caller's code page for PT_STRING8, overriding what the file implies.
-    pub(crate) codepage_override: Option<u32>,
-    pub(crate) limits: Limits,
+    /// How the file is read: limits, strictness, code page override.
+    pub(crate) options: OpenOptions,
+    /// The caller accepted that skipped items are left out of saves.
+    pub(crate) damage_accepted: bool,
     /// What was repaired in the compound-file structure to read the file.
     pub(crate) repairs: Vec<String>,
     /// The named-property mapping (read on first use).
@@ -219,7 +220,7 @@ impl Inner {
     pub(crate) fn codepage(&self, key: NodeKey) -> u32 {
         use crate::format::codepage as cp;
         let Ok(file) = self.file(key) else { return 1252 };
-        if let Some(c) = file.codepage_override {
+        if let Some(c) = file.options.codepage_override {
             return c;
         }
         let mut k = Some(key);
@@ -288,7 +289,7 @@ impl Inner {
                 let f = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
                     what: "the message's file".into(),
                 })?;
-                let limits = f.limits.clone();
+                let limits = f.options.limits.clone();
                 let store = f
                     .store
                     .as_deref_mut()
@@ -505,24 +506,45 @@ impl Inner {
     }
 
     pub(crate) fn limits(&self, key: NodeKey) -> Limits {
-        self.file(key).map(|f| f.limits.clone()).unwrap_or_default()
+        self.file(key).map(|f| f.options.limits.clone()).unwrap_or_default()
     }
 
-    /// Runs `f` with the store of `file`.
+    /// Runs `f` with the store of `file` and its read options.
     pub(crate) fn with_store<T>(
         &mut self,
         file: Key<FileState>,
-        f: impl FnOnce(&mut dyn CompoundStore, &Limits) -> Result<T>,
+        f: impl FnOnce(&mut dyn CompoundStore, &OpenOptions) -> Result<T>,
     ) -> Result<T> {
         let fs = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
             what: "the message's file".into(),
         })?;
-        let limits = fs.limits.clone();
+        let options = fs.options.clone();
         let store = fs
             .store
             .as_deref_mut()
             .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
-        f(store, &limits)
+        f(store, &options)
+    }
+
+    /// Whether the file of `key` is read strictly.
+    pub(crate) fn strict(&self, key: NodeKey) -> bool {
+        self.file(key).is_ok_and(|f| f.options.strict)
+    }
+
+    /// Refuses a save of message `key` that would leave out skipped items,
+    /// unless the caller accepted that.
+    pub(crate) fn check_damage(&self, key: NodeKey) -> Result<()> {
+        let m = self.message(key)?;
+        if self.files.get(m.file).is_some_and(|f| f.damage_accepted) {
+            return Ok(());
+        }
+        let mut skipped = Vec::new();
+        m.state.skipped(&mut skipped);
+        if skipped.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::DamageNotAccepted { skipped })
+        }
     }
 }
 

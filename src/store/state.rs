@@ -183,6 +183,9 @@ pub(crate) struct Origin {
     pub(crate) source_tags: Vec<PropTag>,
     /// Problems read past, with the storage path.
     pub(crate) warnings: Vec<String>,
+    /// Items that could not be read and are left out of this state (a save
+    /// would drop them), with the storage path and reason.
+    pub(crate) skipped: Vec<String>,
 }
 
 /// A recipient row (`__recip_version1.0_#XXXXXXXX`).
@@ -241,6 +244,25 @@ pub(crate) struct MessageState {
 }
 
 impl MessageState {
+    /// Every skipped item in the loaded parts of this message's tree (parts
+    /// never loaded are copied whole and lose nothing).
+    pub(crate) fn skipped(&self, out: &mut Vec<String>) {
+        out.extend(self.origin.skipped.iter().cloned());
+        if let Recipients::Loaded(rows) = &self.recipients {
+            for r in rows {
+                out.extend(r.origin.skipped.iter().cloned());
+            }
+        }
+        for slot in self.attachments.values() {
+            if let AttachSlot::Loaded(a) = slot {
+                out.extend(a.origin.skipped.iter().cloned());
+                if let Some(EmbeddedSlot::Loaded(m)) = &a.embedded {
+                    m.skipped(out);
+                }
+            }
+        }
+    }
+
     /// A new, empty message.
     pub(crate) fn new(kind: HeaderKind) -> MessageState {
         MessageState {
