@@ -18,7 +18,9 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
-use oxmsg::{tags, Access, Attachment, Error, FileTime, Message, PropTag, PropType, PropValue, RecipientType, Session};
+use oxmsg::{
+    tags, Access, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue, RecipientType, Session,
+};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -253,6 +255,21 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         attachments.push(attachment_json(&att).ctx(|| format!("attachment {num}"))?);
     }
 
+    // The names of the named properties this message has (ids 0x8000 and
+    // up, resolved through the top-level file's mapping).
+    let mut named_properties = Vec::new();
+    for (tag, _) in props.iter().filter(|(t, _)| t.is_named()) {
+        let Ok(names) = msg.names_from_ids(&[tag.id()]) else {
+            continue;
+        };
+        for n in names {
+            named_properties.push(match n.name {
+                PropName::Id(lid) => json!({ "guid": n.guid.to_string(), "id": lid }),
+                PropName::String(name) => json!({ "guid": n.guid.to_string(), "name": name }),
+            });
+        }
+    }
+
     let properties: Vec<Value> = props
         .iter()
         .map(|(tag, v)| json!({ "tag": format!("0x{:08X}", tag.0), "value": value_json(v) }))
@@ -272,7 +289,7 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         "has_rtf_compressed": find(tags::RTF_COMPRESSED.tag().id()).is_some(),
         "recipients": recipients,
         "attachments": attachments,
-        "named_properties": [],
+        "named_properties": named_properties,
         "properties": properties,
     }))
 }

@@ -90,7 +90,10 @@ pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use message::Message;
 pub use options::{Limits, OpenOptions};
-pub use prop::{kind, named, tags, FileTime, Guid, PropAttr, PropKind, PropTag, PropType, PropValue, String8, Tag};
+pub use prop::{
+    kind, named, tags, FileTime, Guid, NamedProp, NamedTag, PropAttr, PropKind, PropName, PropTag, PropType, PropValue,
+    String8, Tag,
+};
 pub use recipient::{Recipient, RecipientChange, RecipientType, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};

@@ -1,0 +1,133 @@
+//! The session lifecycle: messages open in a session, a caller's own
+//! compound file (IMSG_NO_ISTG_COMMIT), lazy reading.
+
+use std::cell::Cell;
+use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::rc::Rc;
+
+use oxmsg::{tags, Error, Session};
+
+#[test]
+fn a_session_enumerates_its_open_messages() {
+    let s = Session::new();
+    assert!(s.open_messages().is_empty());
+    let a = s.create_in_memory().unwrap();
+    let bytes = a.to_bytes().unwrap();
+    let b = s.open(Cursor::new(bytes)).unwrap();
+    let ids = s.open_messages();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&a.id()) && ids.contains(&b.id()));
+    // Attachments and embedded messages are not top-level messages.
+    let att = a.create_attachment().unwrap();
+    let _inner = att.create_embedded().unwrap();
+    assert_eq!(s.open_messages().len(), 2);
+    let b_id = b.id();
+    drop(b);
+    assert!(!s.is_open(b_id));
+    assert_eq!(s.open_messages().len(), 1);
+    // An id from another session names nothing here.
+    let other = Session::new();
+    assert!(!other.is_open(a.id()));
+}
+
+#[test]
+fn a_message_on_the_callers_compound_file_saves_without_commit() {
+    let cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    let s = Session::new();
+    let msg = s.open_compound(cf, false).unwrap();
+    msg.set(tags::SUBJECT, "On the caller's storage").unwrap();
+    msg.save_changes().unwrap();
+    let mut cf: cfb::CompoundFile<Cursor<Vec<u8>>> = msg.into_compound_file().unwrap();
+    // The caller adds its own storage (not starting with "__") and commits.
+    cf.create_storage("/MyApp").unwrap();
+    cf.create_stream("/MyApp/state")
+        .unwrap()
+        .write_all(b"caller data")
+        .unwrap();
+    cf.flush().unwrap();
+    let bytes = cf.into_inner().into_inner();
+
+    let read = s.open(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(
+        read.get(tags::SUBJECT).unwrap().as_deref(),
+        Some("On the caller's storage")
+    );
+    drop(read);
+
+    // Saving again keeps the caller's storage: only "__" entries are rewritten.
+    let cf = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
+    let msg = s.open_compound(cf, true).unwrap();
+    assert_eq!(
+        msg.get(tags::SUBJECT).unwrap().as_deref(),
+        Some("On the caller's storage")
+    );
+    msg.set(tags::SUBJECT, "Second").unwrap();
+    msg.save_changes().unwrap();
+    let mut cf: cfb::CompoundFile<Cursor<Vec<u8>>> = msg.into_compound_file().unwrap();
+    let mut data = Vec::new();
+    cf.open_stream("/MyApp/state").unwrap().read_to_end(&mut data).unwrap();
+    assert_eq!(data, b"caller data");
+    let read = s.open(Cursor::new(cf.into_inner().into_inner())).unwrap();
+    assert_eq!(read.get(tags::SUBJECT).unwrap().as_deref(), Some("Second"));
+}
+
+#[test]
+fn into_compound_file_checks_the_type() {
+    let cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    let s = Session::new();
+    let msg = s.open_compound(cf, true).unwrap();
+    assert!(matches!(
+        msg.into_compound_file::<std::fs::File>(),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
+
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+#[test]
+fn opening_reads_the_directory_and_the_property_stream_not_the_values() {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    m.set(tags::SUBJECT, "Small").unwrap();
+    m.set(tags::BODY, "x".repeat(1 << 20)).unwrap();
+    let a = m.create_attachment().unwrap();
+    a.write_data(&mut io::repeat(7).take(4 << 20)).unwrap();
+    a.save_changes().unwrap();
+    drop(a);
+    let bytes = m.to_bytes().unwrap();
+    let total = bytes.len() as u64;
+
+    let read = Rc::new(Cell::new(0));
+    let msg = s
+        .open(Counting {
+            inner: Cursor::new(bytes),
+            read: read.clone(),
+        })
+        .unwrap();
+    assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("Small"));
+    assert_eq!(msg.attachment_numbers().unwrap(), vec![0]);
+    let summary = read.get();
+    assert!(summary * 20 < total, "a summary read {summary} of {total} bytes");
+    // The large values are read when asked for.
+    let body = msg.get(tags::BODY).unwrap().unwrap();
+    assert_eq!(body.len(), 1 << 20);
+    assert!(read.get() > summary + (2 << 20) - 1, "the body is 2 MiB of UTF-16");
+}
