@@ -140,8 +140,9 @@ impl<'s> Message<'s, ReadWrite> {
     /// Saves the changes and turns the handle read-only.
     ///
     /// # Errors
-    /// As [`Self::save_changes`]; on error the message is returned in the
-    /// error's place only through a new open.
+    /// As [`Self::save_changes`]. The handle is consumed even on error, so
+    /// its unsaved changes are then lost: call [`Self::save_changes`] first
+    /// when a failure must keep them.
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READONLY)`.

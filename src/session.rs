@@ -166,8 +166,9 @@ impl Session {
     /// objects, this cannot be called while any handle borrowed from the
     /// session is alive: it does not compile.
     pub fn close(self) {
-        self.inner.borrow_mut().nodes.clear();
-        self.inner.borrow_mut().files.clear();
+        let mut inner = self.inner.borrow_mut();
+        inner.nodes.clear();
+        inner.files.clear();
     }
 
     /// The ids of the top-level messages open in this session.

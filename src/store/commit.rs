@@ -93,7 +93,8 @@ impl Inner {
         // The root CLSID: the file's own when it has one (and this is its
         // root), else CLSID_MailMessage.
         let mut clsid = CLSID_MAIL_MESSAGE;
-        if m_is_top(&state, fkey) {
+        // (An embedded message written standalone gets CLSID_MailMessage.)
+        if state.origin.source.as_ref().is_some_and(|s| s.path == "/") {
             if let Some(store) = fs.store.as_deref() {
                 if let Ok(root) = store.entry("/") {
                     if root.clsid != Guid::default() {
@@ -257,10 +258,6 @@ impl Inner {
         sync_dir(dir);
         Ok(())
     }
-}
-
-fn m_is_top(state: &MessageState, _file: crate::arena::Key<super::FileState>) -> bool {
-    state.origin.source.as_ref().is_some_and(|s| s.path == "/")
 }
 
 /// Gives the new file the permissions of the file it replaces, or, for a

@@ -306,15 +306,14 @@ pub(crate) fn read_value(
     }
     let bytes = read_stream(store, &path, limits.max_value_bytes, "max_value_bytes")?;
     let v = propstream::decode_stream(ptype, &bytes, codepage).map_err(|d| Error::corrupt(&path, d))?;
-    if let Some(n) = v.value_count().checked_sub(0) {
-        if ptype.is_multi() && n as u64 > limits.max_mv_values as u64 {
-            return Err(Error::LimitExceeded {
-                limit: "max_mv_values",
-                value: n as u64,
-                max: limits.max_mv_values as u64,
-                path,
-            });
-        }
+    let n = v.value_count() as u64;
+    if ptype.is_multi() && n > limits.max_mv_values as u64 {
+        return Err(Error::LimitExceeded {
+            limit: "max_mv_values",
+            value: n,
+            max: limits.max_mv_values as u64,
+            path,
+        });
     }
     Ok(v)
 }

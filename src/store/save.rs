@@ -101,7 +101,6 @@ impl Writer<'_> {
 
     /// Writes a top-level or embedded message at `path` (the storage exists).
     pub(crate) fn write_message(&mut self, path: &str, st: &MessageState) -> Result<()> {
-        let mut managed: HashSet<String> = HashSet::new();
         // Recipients.
         let mut recip_nums = Vec::new();
         match &st.recipients {
@@ -142,7 +141,6 @@ impl Writer<'_> {
                 AttachSlot::Loaded(a) => self.write_attachment(&apath, a)?,
             }
         }
-        managed.insert(names::NAMEID.to_ascii_uppercase());
         let next =
             |stored: u32, nums: &mut dyn Iterator<Item = u32>| nums.map(|n| n.saturating_add(1)).fold(stored, u32::max);
         let header = Header {
