@@ -440,6 +440,56 @@ impl<'m, A: Access> Attachment<'m, A> {
         Ok(None)
     }
 
+    /// PR_ATTACH_MIME_TAG, e.g. `image/png`.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn mime_type(&self) -> Result<Option<String>> {
+        self.get(tags::ATTACH_MIME_TAG)
+    }
+
+    /// PR_ATTACH_CONTENT_ID: the `cid:` an HTML body refers to it by.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn content_id(&self) -> Result<Option<String>> {
+        Ok(self.get(tags::ATTACH_CONTENT_ID)?.filter(|s| !s.is_empty()))
+    }
+
+    /// The size of the data in bytes: the length of PR_ATTACH_DATA_BIN for a
+    /// by-value attachment, else PR_ATTACH_SIZE (which Outlook sets to the
+    /// whole attachment's approximate size).
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn size(&self) -> Result<Option<u64>> {
+        match self.data() {
+            Ok(d) => Ok(Some(d.len())),
+            Err(Error::PropNotFound { .. }) | Err(Error::NoSupport { .. }) => {
+                Ok(self.get(tags::ATTACH_SIZE)?.map(|n| n.max(0) as u64))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the attachment is shown inside the body rather than as a
+    /// file: `ATT_MHTML_REF` (0x4) in PR_ATTACH_FLAGS, or a content id that
+    /// an HTML body can refer to.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn is_inline(&self) -> Result<bool> {
+        Ok(self.get(tags::ATTACH_FLAGS)?.is_some_and(|f| f & 0x4 != 0) || self.content_id()?.is_some())
+    }
+
+    /// PR_ATTACHMENT_HIDDEN: Outlook does not list it among the attachments.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub fn is_hidden(&self) -> Result<bool> {
+        Ok(self.get(tags::ATTACHMENT_HIDDEN)?.unwrap_or(false))
+    }
+
     /// Whether the attachment holds an embedded message.
     pub fn is_embedded(&self) -> bool {
         self.session

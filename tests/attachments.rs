@@ -220,3 +220,33 @@ fn tables_choose_columns_sort_restrict_and_page() {
     t.restrict(None);
     assert_eq!(t.row_count(), 3);
 }
+
+#[test]
+fn convenience_accessors() {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    let a = m.create_attachment().unwrap();
+    a.set(tags::ATTACH_FILENAME, "LOGO~1.PNG").unwrap();
+    a.set(tags::ATTACH_MIME_TAG, "image/png").unwrap();
+    a.set(tags::ATTACH_CONTENT_ID, "logo@example").unwrap();
+    a.set(tags::ATTACHMENT_HIDDEN, true).unwrap();
+    a.write_data(&mut &[1u8, 2, 3][..]).unwrap();
+    assert_eq!(
+        a.filename().unwrap().as_deref(),
+        Some("LOGO~1.PNG"),
+        "the short name when no long one"
+    );
+    a.set(tags::ATTACH_LONG_FILENAME, "logo.png").unwrap();
+    assert_eq!(a.filename().unwrap().as_deref(), Some("logo.png"));
+    assert_eq!(a.mime_type().unwrap().as_deref(), Some("image/png"));
+    assert_eq!(a.content_id().unwrap().as_deref(), Some("logo@example"));
+    assert_eq!(a.size().unwrap(), Some(3));
+    assert!(a.is_inline().unwrap());
+    assert!(a.is_hidden().unwrap());
+    let b = m.create_attachment().unwrap();
+    b.set(tags::ATTACH_METHOD, ATTACH_BY_REFERENCE).unwrap();
+    b.set(tags::ATTACH_SIZE, 1234).unwrap();
+    assert_eq!(b.size().unwrap(), Some(1234));
+    assert!(!b.is_inline().unwrap());
+    assert!(!b.is_hidden().unwrap());
+}

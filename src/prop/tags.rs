@@ -62,6 +62,10 @@ tags! {
     REPLY_RECIPIENT_NAMES: Unicode = 0x0050;
     /// PR_REPLY_RECIPIENT_ENTRIES (0x004F).
     REPLY_RECIPIENT_ENTRIES: Binary = 0x004F;
+    /// PR_FLAG_STATUS (0x1090): the follow-up flag; 0 none, 1 complete, 2 flagged.
+    FLAG_STATUS: Long = 0x1090;
+    /// PR_FLAG_COMPLETE_TIME (0x1091).
+    FLAG_COMPLETE_TIME: SysTime = 0x1091;
     /// PR_ICON_INDEX (0x1080).
     ICON_INDEX: Long = 0x1080;
     // --- times ---

@@ -32,7 +32,9 @@ pub(crate) fn read_stream(store: &mut dyn CompoundStore, path: &str, max: u64, l
             path: path.to_string(),
         });
     }
-    let mut buf = Vec::with_capacity(len as usize);
+    // The declared length comes from the file: grow as bytes arrive rather
+    // than trusting it for one allocation.
+    let mut buf = Vec::with_capacity(len.min(1 << 20) as usize);
     s.take(max)
         .read_to_end(&mut buf)
         .map_err(|e| Error::from_cfb(e, path, "reading stream"))?;
