@@ -163,23 +163,13 @@ impl Inner {
         };
         match target {
             Target::Path(path) => {
-                let dir = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let tmp = tempfile::Builder::new()
-                    .prefix(".oxmsg-save-")
-                    .tempfile_in(dir)
-                    .map_err(|e| Error::io(e, format!("creating a temporary file in {}", dir.display())))?;
-                let f = tmp.reopen().map_err(|e| Error::io(e, "reopening the temporary file"))?;
-                self.build_image(key, f)?;
-                keep_permissions(tmp.as_file(), &path)?;
+                let tmp = self.write_beside(key, &path)?;
                 // Close our hold on the old file before replacing it.
                 let fs = self.files.get_mut(fkey).expect("live file");
                 let had_store = fs.store.take().is_some();
                 match tmp.persist(&path) {
                     Ok(_) => {
-                        sync_dir(dir);
+                        sync_dir(parent_dir(&path));
                         let store = crate::session::open_store_rw(&path)?;
                         self.files.get_mut(fkey).expect("live file").store = Some(store.0);
                         Ok(())
@@ -239,13 +229,11 @@ impl Inner {
         out.flush().map_err(|e| Error::io(e, "flushing the writer"))
     }
 
-    /// Writes message `key` as a complete .msg at `path`, atomically.
-    pub(crate) fn save_as_path(&mut self, key: NodeKey, path: &Path) -> Result<()> {
-        self.check_live(key)?;
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+    /// Writes message `key` into a new temporary file in `path`'s folder,
+    /// synced and with the permissions `path` has (or 0644), ready to be
+    /// renamed over `path`. The temporary file is removed if anything fails.
+    fn write_beside(&mut self, key: NodeKey, path: &Path) -> Result<tempfile::NamedTempFile> {
+        let dir = parent_dir(path);
         let tmp = tempfile::Builder::new()
             .prefix(".oxmsg-save-")
             .tempfile_in(dir)
@@ -253,11 +241,25 @@ impl Inner {
         let f = tmp.reopen().map_err(|e| Error::io(e, "reopening the temporary file"))?;
         self.build_image(key, f)?;
         keep_permissions(tmp.as_file(), path)?;
+        Ok(tmp)
+    }
+
+    /// Writes message `key` as a complete .msg at `path`, atomically.
+    pub(crate) fn save_as_path(&mut self, key: NodeKey, path: &Path) -> Result<()> {
+        self.check_live(key)?;
+        let tmp = self.write_beside(key, path)?;
         tmp.persist(path)
             .map_err(|e| Error::io(e.error, format!("writing {}", path.display())))?;
-        sync_dir(dir);
+        sync_dir(parent_dir(path));
         Ok(())
     }
+}
+
+/// The folder of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Gives the new file the permissions of the file it replaces, or, for a
