@@ -123,6 +123,9 @@ impl Inner {
         let fs = self.files.get_mut(fkey).ok_or_else(gone)?;
         if fs.names.is_none() {
             let (map, warnings) = read_name_map(fs)?;
+            if let (true, Some(first)) = (fs.options.strict, warnings.first()) {
+                return Err(Error::corrupt(names::join("/", names::NAMEID), first.clone()));
+            }
             fs.names = Some(map);
             if !warnings.is_empty() {
                 let top = self.nodes.keys().find(
