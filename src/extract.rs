@@ -32,27 +32,51 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
     let mut s: String = last
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') {
+            // Control characters, what Windows forbids, and the bidirectional
+            // controls that make `\u{202E}fdp.exe` display as `exe.pdf`.
+            if c.is_control()
+                || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*')
+                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            {
                 '_'
             } else {
                 c
             }
         })
         .collect();
-    let trimmed = s.trim_end_matches(['.', ' ']).trim_start_matches(' ').to_string();
-    s = trimmed;
+    s = trim_name(&s);
     if s.is_empty() || s.chars().all(|c| c == '.') {
         s = safe_fallback(fallback);
     }
-    let stem = s.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
-    const RESERVED: [&str; 22] = [
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
-        "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-    ];
-    if RESERVED.contains(&stem.as_str()) {
+    if is_reserved(&s) {
         s.insert(0, '_');
     }
-    truncate_keeping_extension(&s, MAX_FILE_NAME_BYTES)
+    // Cutting can end the name in a dot or a space again.
+    let cut = trim_name(&truncate_keeping_extension(&s, MAX_FILE_NAME_BYTES));
+    if cut.is_empty() {
+        safe_fallback(fallback)
+    } else {
+        cut
+    }
+}
+
+/// Without leading spaces and trailing dots and spaces (Windows drops
+/// trailing ones, so `a.txt.` would name `a.txt`).
+fn trim_name(s: &str) -> String {
+    s.trim_end_matches(['.', ' ']).trim_start_matches(' ').to_string()
+}
+
+/// Whether the part before the first dot is a Windows device name
+/// ("Naming Files, Paths, and Namespaces"), superscript digits and the
+/// console devices included.
+fn is_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end().to_uppercase();
+    const DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
+    if DEVICES.contains(&stem.as_str()) {
+        return true;
+    }
+    let digit = |d: &str| matches!(d, "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³");
+    ["COM", "LPT"].iter().any(|p| stem.strip_prefix(p).is_some_and(digit))
 }
 
 fn safe_fallback(fallback: &str) -> String {
@@ -83,26 +107,52 @@ fn truncate_keeping_extension(s: &str, max: usize) -> String {
     format!("{}{}", &stem[..cut], ext)
 }
 
-/// A path in `dir` for `name` that does not exist yet: `name`, else
-/// `stem (2).ext`, `stem (3).ext`, …
-fn unused_path(dir: &Path, name: &str) -> PathBuf {
-    let p = dir.join(name);
-    if !p.exists() {
-        return p;
+/// The `n`-th name tried for `name`: `name` itself, then `stem (2).ext`,
+/// `stem (3).ext`, … with the stem shortened so that the whole stays
+/// within [`MAX_FILE_NAME_BYTES`].
+fn candidate(name: &str, n: u32) -> String {
+    if n == 1 {
+        return name.to_string();
     }
     let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        Some(i) if i > 0 && name.len() - i <= 16 => (&name[..i], &name[i..]),
         _ => (name, ""),
     };
-    (2u32..)
-        .map(|n| {
-            dir.join(truncate_keeping_extension(
-                &format!("{stem} ({n}){ext}"),
-                MAX_FILE_NAME_BYTES,
-            ))
-        })
-        .find(|p| !p.exists())
-        .expect("some number is free")
+    let suffix = format!(" ({n})");
+    let mut cut = MAX_FILE_NAME_BYTES
+        .saturating_sub(suffix.len() + ext.len())
+        .min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}{ext}", &stem[..cut])
+}
+
+/// Most names tried for one attachment before giving up.
+const MAX_CANDIDATES: u32 = 10_000;
+
+/// Creates a file for `name` in `dir` with `create`, which must fail with
+/// `AlreadyExists` rather than replace anything; tries the next candidate
+/// name on a clash. Nothing that exists, a dangling symbolic link included,
+/// is ever replaced.
+fn create_unique<T>(
+    dir: &Path,
+    name: &str,
+    mut create: impl FnMut(&Path) -> Result<Option<T>>,
+) -> Result<(PathBuf, T)> {
+    for n in 1..=MAX_CANDIDATES {
+        let p = dir.join(candidate(name, n));
+        if fs::symlink_metadata(&p).is_ok() {
+            continue;
+        }
+        if let Some(t) = create(&p)? {
+            return Ok((p, t));
+        }
+    }
+    Err(Error::io(
+        io::Error::from(io::ErrorKind::AlreadyExists),
+        format!("finding a free name for {name} in {}", dir.display()),
+    ))
 }
 
 impl<'s, A: Access> Message<'s, A> {
@@ -126,8 +176,21 @@ impl<'s, A: Access> Message<'s, A> {
                 if !name.to_ascii_lowercase().ends_with(".msg") {
                     name = truncate_keeping_extension(&format!("{name}.msg"), MAX_FILE_NAME_BYTES);
                 }
-                let path = unused_path(dir, &name);
-                a.open_embedded()?.save_as(&path)?;
+                let inner = a.open_embedded()?;
+                let mut tmp = Some(
+                    self.session
+                        .inner
+                        .borrow_mut()
+                        .write_beside(inner.key, &dir.join(&name))?,
+                );
+                let (path, ()) = create_unique(dir, &name, |p| match tmp.take().expect("kept").persist_noclobber(p) {
+                    Ok(_) => Ok(Some(())),
+                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                        tmp = Some(e.file);
+                        Ok(None)
+                    }
+                    Err(e) => Err(Error::io(e.error, format!("writing {}", p.display()))),
+                })?;
                 written.push(path);
                 continue;
             }
@@ -136,12 +199,13 @@ impl<'s, A: Access> Message<'s, A> {
                 Err(Error::PropNotFound { .. }) | Err(Error::NoSupport { .. }) => continue,
                 Err(e) => return Err(e),
             };
-            let path = unused_path(dir, &name);
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(|e| Error::io(e, format!("creating {}", path.display())))?;
+            let (path, mut f) = create_unique(dir, &name, |p| {
+                match fs::OpenOptions::new().write(true).create_new(true).open(p) {
+                    Ok(f) => Ok(Some(f)),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+                    Err(e) => Err(Error::io(e, format!("creating {}", p.display()))),
+                }
+            })?;
             io::copy(&mut data, &mut f).map_err(|e| Error::io(e, format!("writing {}", path.display())))?;
             written.push(path);
         }

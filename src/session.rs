@@ -122,13 +122,16 @@ pub(crate) fn open_store_rw(path: &Path) -> Result<(Box<dyn CompoundStore>, Vec<
 
 fn open_err(e: std::io::Error, what: impl std::fmt::Display) -> Error {
     match e.kind() {
-        std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::NotFound => {
-            Error::CorruptData {
-                path: "/".into(),
-                detail: format!("{what} is not a readable compound file: {e}"),
-                source: None,
-            }
-        }
+        // cfb reports a malformed header or directory as InvalidData, a name
+        // it cannot accept (from the file's directory) as InvalidInput.
+        std::io::ErrorKind::InvalidData
+        | std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::NotFound
+        | std::io::ErrorKind::InvalidInput => Error::CorruptData {
+            path: "/".into(),
+            detail: format!("{what} is not a readable compound file: {e}"),
+            source: None,
+        },
         _ => Error::io(e, format!("opening {what}")),
     }
 }

@@ -6,7 +6,6 @@
 //! Corpus tests read `$OXMSG_CORPUS` (`public/` and `expected/`) and print
 //! that they were skipped when it is unset.
 
-#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeMap;

@@ -232,7 +232,7 @@ impl Inner {
     /// Writes message `key` into a new temporary file in `path`'s folder,
     /// synced and with the permissions `path` has (or 0644), ready to be
     /// renamed over `path`. The temporary file is removed if anything fails.
-    fn write_beside(&mut self, key: NodeKey, path: &Path) -> Result<tempfile::NamedTempFile> {
+    pub(crate) fn write_beside(&mut self, key: NodeKey, path: &Path) -> Result<tempfile::NamedTempFile> {
         let dir = parent_dir(path);
         let tmp = tempfile::Builder::new()
             .prefix(".oxmsg-save-")
