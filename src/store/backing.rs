@@ -3,7 +3,10 @@
 //! `cfb::CompoundFile<F>` all look the same to the rest of the crate.
 
 use std::any::Any;
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+
+use crate::error::{Error, Result};
 
 use crate::prop::Guid;
 
@@ -49,10 +52,11 @@ pub(crate) trait CompoundStore {
     fn set_clsid(&mut self, path: &str, clsid: Guid) -> io::Result<()>;
     /// Sets an entry's state bits.
     fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()>;
-    /// Writes buffered changes through to the underlying file.
-    fn flush(&mut self) -> io::Result<()>;
     /// The `cfb::CompoundFile<F>` itself, for handing it back to its owner.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    /// Rewrites the message in place (see [`rewrite_in_place`]); gives back
+    /// the store (reopened over the same file) and the outcome.
+    fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>);
 }
 
 impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
@@ -84,12 +88,57 @@ impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
     fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()> {
         cfb::CompoundFile::set_state_bits(self, path, bits)
     }
-    fn flush(&mut self) -> io::Result<()> {
-        cfb::CompoundFile::flush(self)
-    }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
     }
+    fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>) {
+        let mut inner = (*self).into_inner();
+        let result = rewrite_in_place(&mut inner, image, commit);
+        let reopened = cfb::CompoundFile::open(inner).map(|cf| Box::new(cf) as Box<dyn CompoundStore>);
+        match (reopened, result) {
+            (Ok(store), result) => (Some(store), result),
+            (Err(e), Ok(())) => (None, Err(Error::from_cfb(e, "/", "reopening the rewritten file"))),
+            (Err(_), Err(e)) => (None, Err(e)),
+        }
+    }
+}
+
+/// Saves a message in place over the caller's file `inner`: the new
+/// compound file `image` (written fresh by `cfb`, with the caller's own
+/// entries copied into it) is written over `inner` from its start. `cfb` is
+/// never asked to change the caller's file in place, which it cannot do
+/// safely on a file it only partly validated when reading (the fuzzer found
+/// three such panics). A file is never shrunk in place, so when `image` is
+/// shorter than `inner`, it is first padded with free sectors (a stream
+/// written and removed: `cfb` keeps a file's length) so that it covers all
+/// of `inner` and leaves none of the old bytes behind. A crash while the
+/// image is copied over `inner` can still leave it half-written: only a
+/// path is replaced atomically.
+fn rewrite_in_place<F: Read + Write + Seek>(inner: &mut F, mut image: File, commit: bool) -> Result<()> {
+    let io_err = |e: io::Error| Error::io(e, "rewriting the message in place");
+    let old_len = inner.seek(SeekFrom::End(0)).map_err(io_err)?;
+    let new_len = image.seek(SeekFrom::End(0)).map_err(io_err)?;
+    if new_len < old_len {
+        image.rewind().map_err(io_err)?;
+        let mut cf = cfb::CompoundFile::open(image).map_err(io_err)?;
+        const PAD: &str = "/__oxmsg_padding";
+        // At least the mini-stream cutoff, so that it takes whole sectors.
+        let pad = (old_len - new_len).max(4096);
+        let mut s = cfb::CompoundFile::create_stream(&mut cf, PAD).map_err(io_err)?;
+        io::copy(&mut io::repeat(0).take(pad), &mut s).map_err(io_err)?;
+        s.flush().map_err(io_err)?;
+        drop(s);
+        cf.remove_stream(PAD).map_err(io_err)?;
+        cfb::CompoundFile::flush(&mut cf).map_err(io_err)?;
+        image = cf.into_inner();
+    }
+    image.rewind().map_err(io_err)?;
+    inner.rewind().map_err(io_err)?;
+    io::copy(&mut image, inner).map_err(io_err)?;
+    if commit {
+        inner.flush().map_err(io_err)?;
+    }
+    Ok(())
 }
 
 /// Gives a reader the `Write` that `cfb::CompoundFile` wants for a uniform

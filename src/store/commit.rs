@@ -187,33 +187,11 @@ impl Inner {
             Target::InPlace { commit } => {
                 let tmp = tempfile::tempfile().map_err(|e| Error::io(e, "creating a temporary file"))?;
                 let image = self.build_image(key, tmp)?;
-                let mut image = cfb::CompoundFile::open(image).map_err(|e| Error::io(e, "reopening the new image"))?;
                 let fs = self.files.get_mut(fkey).expect("live file");
-                let store = fs
-                    .store
-                    .as_deref_mut()
-                    .ok_or_else(|| Error::corrupt("/", "no compound file"))?;
-                let ours = |n: &str| n.starts_with("__");
-                let old: Vec<String> = store
-                    .children("/")
-                    .map_err(|e| Error::from_cfb(e, "/", "listing the root storage"))?
-                    .into_iter()
-                    .filter(|c| ours(&c.name))
-                    .map(|c| c.name)
-                    .collect();
-                for name in old {
-                    let p = names::join("/", &name);
-                    store.remove(&p).map_err(|e| Error::io(e, format!("removing {p}")))?;
-                }
-                copy_between(&mut image, "/", store, "/", &ours).map_err(|e| Error::io(e, "writing the message"))?;
-                let root = CompoundStore::entry(&image, "/").map_err(|e| Error::io(e, "reading the new image"))?;
-                store
-                    .set_clsid("/", root.clsid)
-                    .map_err(|e| Error::io(e, "writing the root CLSID"))?;
-                if commit {
-                    store.flush().map_err(|e| Error::io(e, "flushing the compound file"))?;
-                }
-                Ok(())
+                let store = fs.store.take().ok_or_else(|| Error::corrupt("/", "no compound file"))?;
+                let (store, result) = store.rewrite(image, commit);
+                self.files.get_mut(fkey).expect("live file").store = store;
+                result
             }
             Target::Memory => Ok(()),
         }
