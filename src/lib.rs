@@ -16,6 +16,7 @@
 //! | `IMessage::CreateAttach` / `OpenAttach` / `DeleteAttach` | [`Message::create_attachment`] / [`Message::open_attachment`] / [`Message::delete_attachment`] |
 //! | `IMessage::GetRecipientTable` / `ModifyRecipients` | [`Message::recipients`], [`Message::recipient_table`] / [`Message::modify_recipients`] |
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
+//! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
 //!
 //! ## The promises
@@ -34,7 +35,10 @@
 //!   file and renames over it, so the old file survives any failure.
 //!   Dropping without saving discards, as MAPI does.
 //! - Bad input is an [`Error`], never a panic; sizes, counts and depths read
-//!   from files are checked against [`Limits`].
+//!   from files are checked against [`Limits`]. Reading is lenient by
+//!   default ([`OpenOptions`]): what cannot be read is skipped and reported
+//!   in `warnings()`, and a save that would drop it needs
+//!   [`Message::accept_damage`].
 //!
 //! ```
 //! use oxmsg::{Session, tags, RecipientType};
