@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use oxmsg::{tags, Access, Message, Session};
 
+#[path = "common/walk.rs"]
+mod walker;
+
 /// How long one input may take (open, walk, write, reopen).
 const TIME_LIMIT: Duration = Duration::from_secs(10);
 
@@ -112,37 +115,10 @@ fn open_rw_save(data: Vec<u8>) {
     walk(&reopened);
 }
 
-/// Touches everything reachable from a message; errors are ignored.
+/// Touches everything reachable from a message; errors are ignored (bad
+/// input may fail), panics and hangs are what these tests catch.
 fn walk<A: Access>(msg: &Message<'_, A>) {
-    let _ = msg.props();
-    let _ = msg.warnings();
-    let _ = msg.codepage();
-    if let Ok(rs) = msg.recipients() {
-        for r in &rs {
-            let _ = (r.display_name(), r.email(), r.recipient_type());
-        }
-    }
-    if let Ok(mut t) = msg.recipient_table() {
-        let n = t.row_count();
-        let _ = t.query_rows(n);
-    }
-    let _ = msg.named_props();
-    if let Ok(nums) = msg.attachment_numbers() {
-        for num in nums {
-            let Ok(att) = msg.open_attachment(num) else {
-                continue;
-            };
-            let _ = att.props();
-            let _ = att.warnings();
-            let _ = att.named_props();
-            if let Ok(mut data) = att.data() {
-                let _ = io::copy(&mut data, &mut io::sink());
-            }
-            if let Ok(inner) = att.open_embedded() {
-                walk(&inner);
-            };
-        }
-    }
+    let _ = walker::walk_message(msg);
 }
 
 /// An in-memory file shared with a message opened over it by `open_rw`.
