@@ -363,3 +363,89 @@ fn an_extracted_embedded_message_is_a_standalone_msg() {
     assert!(!top.is_embedded());
     assert_eq!(top.get(tags::SUBJECT).unwrap().as_deref(), Some("Nested 2"));
 }
+
+#[test]
+fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment() {
+    use oxmsg::kind::{Long, Unicode};
+    use oxmsg::named::{NamedTag, PSETID_COMMON, PS_PUBLIC_STRINGS};
+    use oxmsg::{PropType, RecipientChange};
+    if !readers_available() {
+        return;
+    }
+    // String-named and numeric named properties (the LIDs are made up, in a
+    // well-known set, so that no reader gives them meaning of its own).
+    const PROJECT: NamedTag<Unicode> = NamedTag::string(PS_PUBLIC_STRINGS, "oxmsg-project");
+    const SEQUENCE: NamedTag<Long> = NamedTag::id(PSETID_COMMON, 0x8F01);
+    const REVIEWER: NamedTag<Unicode> = NamedTag::string(PS_PUBLIC_STRINGS, "oxmsg-reviewer");
+    const PAGES: NamedTag<Long> = NamedTag::id(PSETID_COMMON, 0x8F02);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("named.msg");
+    let session = Session::new();
+    let m = session.create(&path).unwrap();
+    m.set(tags::SUBJECT, "Named").unwrap();
+    m.set_named(PROJECT, "Apollo").unwrap();
+    m.set_named(SEQUENCE, 7).unwrap();
+    let reviewer = m.map_named(REVIEWER).unwrap();
+    let seq = m.map_named(SEQUENCE).unwrap();
+    m.modify_recipients([RecipientChange::Add(vec![
+        (tags::DISPLAY_NAME.tag(), PropValue::Unicode("Bob".into())),
+        (tags::SMTP_ADDRESS.tag(), PropValue::Unicode("bob@example.com".into())),
+        (tags::RECIPIENT_TYPE.tag(), PropValue::Long(1)),
+        (reviewer.tag(), PropValue::Unicode("yes, Bob".into())),
+        (seq.tag(), PropValue::Long(3)),
+    ])])
+    .unwrap();
+    let a = m.create_attachment().unwrap();
+    a.set(tags::ATTACH_LONG_FILENAME, "spec.txt").unwrap();
+    a.write_data(&mut &b"spec"[..]).unwrap();
+    a.set_named(PAGES, 12).unwrap();
+    a.set_named(PROJECT, "Apollo attachment").unwrap();
+    a.save_changes().unwrap();
+    drop(a);
+    m.save_changes().unwrap();
+
+    let v = extract_msg(&path);
+    let key = |id: u16, t: PropType| format!("0x{:04X}{:04X}", id, t.0);
+    let id = |t: oxmsg::NamedProp| m.ids_from_names(&[t], false).unwrap()[0];
+    // The names: extract-msg's map has every one, at the id oxmsg gave it.
+    let named = v["named"].as_array().unwrap();
+    for (name, want) in [
+        (PROJECT.name(), "oxmsg-project"),
+        (REVIEWER.name(), "oxmsg-reviewer"),
+        (SEQUENCE.name(), "8F01"),
+        (PAGES.name(), "8F02"),
+    ] {
+        let tag = format!("0x{:04X}", id(name.clone()));
+        let e = named
+            .iter()
+            .find(|e| e["tag"].as_str() == Some(tag.as_str()))
+            .unwrap_or_else(|| panic!("{tag} missing"));
+        assert_eq!(
+            e["name"].as_str().map(str::to_ascii_uppercase),
+            Some(want.to_ascii_uppercase()),
+            "{e}"
+        );
+        assert_eq!(
+            e["guid"].as_str().map(str::to_ascii_uppercase),
+            Some(name.guid.to_string()),
+            "{e}"
+        );
+    }
+    // The values, on each object.
+    let msg_props = &v["props"];
+    assert_eq!(
+        msg_props[key(id(PROJECT.name()), PropType::UNICODE)],
+        Value::from("Apollo")
+    );
+    assert_eq!(msg_props[key(id(SEQUENCE.name()), PropType::LONG)], Value::from(7));
+    let r = &v["recipients"][0]["props"];
+    assert_eq!(r[key(id(REVIEWER.name()), PropType::UNICODE)], Value::from("yes, Bob"));
+    assert_eq!(r[key(id(SEQUENCE.name()), PropType::LONG)], Value::from(3));
+    let a = &v["attachments"][0]["props"];
+    assert_eq!(a[key(id(PAGES.name()), PropType::LONG)], Value::from(12));
+    assert_eq!(
+        a[key(id(PROJECT.name()), PropType::UNICODE)],
+        Value::from("Apollo attachment")
+    );
+}

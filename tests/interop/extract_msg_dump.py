@@ -53,13 +53,13 @@ Output (keys sorted; every string has its trailing NUL characters stripped):
                                msgconvert, which mangles line ends); just
                                {"present": false} when absent
   string_encoding  str|null    msg.stringEncoding
-  recipients       [{name, email, smtp, type}]  msg.recipients; type is an int
+  recipients       [{name, email, smtp, type, props}]  msg.recipients; type is an int
                                (1 to, 2 cc, 3 bcc; for calendar classes
                                extract-msg's MeetingRecipientType: 1 required,
                                2 optional, 3 resource)
   attachments      [{long_filename, short_filename, display_name, mime,
                      content_id, attach_method, kind, size, sha256,
-                     is_embedded, nested_subject, nested}]
+                     is_embedded, nested_subject, nested, props}]
                      size/sha256 are of the attachment data (null for embedded
                      messages and attachments without byte data); nested is the
                      same dump object, recursively, for an embedded message.
@@ -264,13 +264,44 @@ def dump_named(msg, d):
     return out
 
 
-def dump_recipient(r):
+def dump_object_props(obj, encoding, d, where):
+    """Every property-stream entry of a recipient or an attachment: fixed
+    values as extract-msg decodes them, strings decoded from their streams
+    (PT_UNICODE as UTF-16LE, PT_STRING8 with the message's encoding), other
+    stream values as lower-case hex, PT_OBJECT as null."""
+    from extract_msg.properties.prop import FixedLengthProp
+
+    out = {}
+    for name, prop in sorted(obj.props.items()):
+        key = "0x" + name.upper()
+        try:
+            if isinstance(prop, FixedLengthProp):
+                out[key] = to_json(prop.value)
+                continue
+            ptype = name[4:].upper()
+            data = None if ptype == "000D" else obj.getStream("__substg1.0_" + name.upper())
+            if data is None:
+                out[key] = None
+            elif ptype == "001F":
+                out[key] = strip_nul(data.decode("utf-16-le", "replace"))
+            elif ptype == "001E":
+                out[key] = strip_nul(data.decode(encoding or "cp1252", "replace"))
+            else:
+                out[key] = data.hex()
+        except Exception as e:  # noqa: BLE001
+            out[key] = {"error": type(e).__name__}
+            d.errors.append(f"{where}.props[{key}]: {exc_text(e)}")
+    return out
+
+
+def dump_recipient(r, encoding, index, d):
     typ = r.type
     return {
         "name": strip_nul(r.name),
         "email": strip_nul(r.email),
         "smtp": strip_nul(r.smtpAddress),
         "type": int(typ) if typ is not None else None,
+        "props": dump_object_props(r, encoding, d, f"recipients[{index}]"),
     }
 
 
@@ -283,6 +314,7 @@ def dump_attachment(att, index, depth, d):
     a["mime"] = d.field(at + ".mime", lambda: strip_nul(att.mimetype))
     a["content_id"] = d.field(at + ".content_id", lambda: strip_nul(att.contentId))
     a["attach_method"] = d.field(at + ".attach_method", lambda: att.props.getValue("37050003"))
+    a["props"] = d.field(at + ".props", lambda: dump_object_props(att, att.msg.stringEncoding, d, at))
     kind = d.field(at + ".kind", lambda: att.type.name)
     a["kind"] = kind
     a["is_embedded"] = kind == "MSG"
@@ -345,7 +377,10 @@ def dump_msg(msg, depth=0):
     out["rtf"] = d.field("rtf", rtf)
 
     out["recipients"] = d.field(
-        "recipients", lambda: [dump_recipient(r) for r in (getattr(msg, "recipients", None) or [])]
+        "recipients",
+        lambda: [
+            dump_recipient(r, msg.stringEncoding, i, d) for i, r in enumerate(getattr(msg, "recipients", None) or [])
+        ],
     )
 
     def attachments():
