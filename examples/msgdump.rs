@@ -166,13 +166,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
         tags::HTML,
         b"<html><body><p>Hello all,</p><p>the minutes are attached.</p></body></html>".to_vec(),
     )?;
-    msg.set(tags::SENDER_NAME, "Alice Example")?;
-    msg.set(tags::SENDER_EMAIL_ADDRESS, "alice@example.com")?;
-    msg.set(tags::SENDER_ADDRTYPE, "SMTP")?;
-    msg.set(tags::SENDER_SMTP_ADDRESS, "alice@example.com")?;
-    msg.set(tags::SENT_REPRESENTING_NAME, "Alice Example")?;
-    msg.set(tags::SENT_REPRESENTING_EMAIL_ADDRESS, "alice@example.com")?;
-    msg.set(tags::SENT_REPRESENTING_ADDRTYPE, "SMTP")?;
+    msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, sent)?;
     msg.set(tags::IMPORTANCE, 1)?;
     msg.set(tags::READ_RECEIPT_REQUESTED, false)?;

@@ -17,15 +17,8 @@ fn main() -> oxmsg::Result<()> {
     let msg = session.create(&path)?;
     msg.set(tags::SUBJECT, "Quarterly report")?;
     msg.set(tags::BODY, "Hello,\n\nthe figures are attached.\n\nAlice")?;
-    msg.set(tags::SENDER_NAME, "Alice Example")?;
-    msg.set(tags::SENDER_EMAIL_ADDRESS, "alice@example.com")?;
-    msg.set(tags::SENDER_ADDRTYPE, "SMTP")?;
-    msg.set(tags::SENDER_SMTP_ADDRESS, "alice@example.com")?;
-    // "Sent representing" is who the message is sent on behalf of: here, the sender too.
-    msg.set(tags::SENT_REPRESENTING_NAME, "Alice Example")?;
-    msg.set(tags::SENT_REPRESENTING_EMAIL_ADDRESS, "alice@example.com")?;
-    msg.set(tags::SENT_REPRESENTING_ADDRTYPE, "SMTP")?;
-    msg.set(tags::SENT_REPRESENTING_SMTP_ADDRESS, "alice@example.com")?;
+    // The sender, and who it is sent on behalf of (here the same person).
+    msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from(SystemTime::now()))?;
     msg.set(tags::IMPORTANCE, 2)?; // 0 low, 1 normal, 2 high; a typed tag only takes an i32
 

@@ -398,18 +398,15 @@ impl<'m, A: Access> Attachment<'m, A> {
 
     /// The attachment number (PR_ATTACH_NUM, the storage's `#XXXXXXXX`).
     pub fn num(&self) -> u32 {
-        self.session
-            .inner
-            .borrow()
-            .attachment(self.key)
-            .map(|a| a.state.num)
-            .unwrap_or(u32::MAX)
+        self.id().num
     }
 
     /// The id of this attachment, to keep as plain data.
     pub fn id(&self) -> AttachmentId {
         let inner = self.session.inner.borrow();
-        let a = inner.attachment(self.key).expect("live handle");
+        // A handle holds a reference on its node, so the node is there (a
+        // deleted attachment keeps its node, marked deleted, until released).
+        let a = inner.attachment(self.key).expect("a handle keeps its node");
         AttachmentId {
             session: self.session.id,
             message: a.parent,

@@ -137,6 +137,41 @@ impl<'s> Message<'s, ReadWrite> {
         self.session.inner.borrow_mut().save_top(self.key)
     }
 
+    /// Sets the sender of an SMTP message the way Outlook writes it: the
+    /// sender (PR_SENDER_NAME, _ADDRTYPE `SMTP`, _EMAIL_ADDRESS,
+    /// _SMTP_ADDRESS) and the one it is sent on behalf of
+    /// (PR_SENT_REPRESENTING_*), here the same person.
+    ///
+    /// ```
+    /// # let session = oxmsg::Session::new();
+    /// let msg = session.create_in_memory()?;
+    /// msg.set_sender("Alice Example", "alice@example.com")?;
+    /// assert_eq!(msg.get(oxmsg::tags::SENT_REPRESENTING_NAME)?.as_deref(), Some("Alice Example"));
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Self::set`].
+    ///
+    /// # MAPI
+    /// `IMAPIProp::SetProps` with the eight sender properties.
+    pub fn set_sender(&self, name: &str, email: &str) -> Result<()> {
+        use crate::tags::*;
+        for (tag, value) in [
+            (SENDER_NAME, name),
+            (SENDER_ADDRTYPE, "SMTP"),
+            (SENDER_EMAIL_ADDRESS, email),
+            (SENDER_SMTP_ADDRESS, email),
+            (SENT_REPRESENTING_NAME, name),
+            (SENT_REPRESENTING_ADDRTYPE, "SMTP"),
+            (SENT_REPRESENTING_EMAIL_ADDRESS, email),
+            (SENT_REPRESENTING_SMTP_ADDRESS, email),
+        ] {
+            self.set(tag, value)?;
+        }
+        Ok(())
+    }
+
     /// Saves the changes and turns the handle read-only.
     ///
     /// # Errors

@@ -1,23 +1,25 @@
 //! Regression tests for what fuzzing (`fuzz/`, cargo-fuzz) found: each test
 //! builds the minimal input in code and runs it through what the fuzz target
 //! did, in a thread, and fails if that panics or takes longer than
-//! [`TIME_LIMIT`]. Errors are fine: bad input may be refused, never crash
-//! (DESIGN.md, promise 7).
+//! [`TIME_LIMIT`]. Reading may refuse bad input, never crash (DESIGN.md,
+//! promise 7); the in-place saves that crashed `cfb` must now succeed.
 //!
 //! Each finding says which target found it, when, and what it is. The
 //! inputs are small hand-made compound files (see [`cfb_v3`]); the fuzzer's
 //! own artifacts are not kept in the repository.
 
-use std::cell::RefCell;
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::rc::Rc;
+use std::io::Cursor;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use oxmsg::{tags, Access, Message, Session};
 
+#[path = "common/shared_buf.rs"]
+mod shared_buf;
 #[path = "common/walk.rs"]
 mod walker;
+
+use shared_buf::SharedBuf;
 
 /// How long one input may take (open, walk, write, reopen).
 const TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -81,69 +83,27 @@ fn open_walk(data: Vec<u8>) {
     }
 }
 
-/// What the `open_rw_save` fuzz target does: open read-write over an
-/// in-memory buffer, set the subject, save in place, and require that the
-/// saved bytes open again with that subject.
-fn open_rw_save(data: Vec<u8>) {
-    const SUBJECT: &str = "fuzzed subject";
-    let buf = SharedBuf(Rc::new(RefCell::new(Cursor::new(data.clone()))));
+/// What the fix guarantees for the three findings: the file saves in place
+/// (oxmsg writes a fresh compound file over the caller's bytes, never asking
+/// `cfb` to change a file it only partly checked) and reopens with the new
+/// subject.
+fn must_save_in_place(data: Vec<u8>) {
+    let buf = SharedBuf::new(data);
     let session = Session::new();
-    let Ok(msg) = session.open_rw(buf.clone()) else {
-        return;
-    };
-    if msg.set(tags::SUBJECT, SUBJECT).is_err() {
-        return;
-    }
-    if let Err(e) = msg.save_changes() {
-        // A save that fails leaves the caller's bytes as they were.
-        drop(msg);
-        assert_eq!(
-            buf.0.borrow().get_ref(),
-            &data,
-            "a failed in-place save changed the buffer ({e})"
-        );
-        return;
-    }
+    let msg = session.open_rw(buf.clone()).expect("the input opens read-write");
+    msg.set(tags::SUBJECT, "saved").expect("set");
+    msg.save_changes().expect("the input saves in place");
     drop(msg);
-    let saved = buf.0.borrow().get_ref().clone();
-    let check = Session::new();
-    let reopened = match check.open(Cursor::new(saved)) {
-        Ok(m) => m,
-        Err(e) => panic!("a message saved in place by oxmsg does not reopen: {e}"),
-    };
-    assert_eq!(reopened.get(tags::SUBJECT).ok().flatten().as_deref(), Some(SUBJECT));
-    walk(&reopened);
+    let back = session
+        .open(Cursor::new(buf.contents()))
+        .expect("the saved bytes reopen");
+    assert_eq!(back.get(tags::SUBJECT).unwrap().as_deref(), Some("saved"));
 }
 
 /// Touches everything reachable from a message; errors are ignored (bad
 /// input may fail), panics and hangs are what these tests catch.
 fn walk<A: Access>(msg: &Message<'_, A>) {
     let _ = walker::walk_message(msg);
-}
-
-/// An in-memory file shared with a message opened over it by `open_rw`.
-#[derive(Clone)]
-struct SharedBuf(Rc<RefCell<Cursor<Vec<u8>>>>);
-
-impl Read for SharedBuf {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.borrow_mut().read(buf)
-    }
-}
-
-impl Write for SharedBuf {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Seek for SharedBuf {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.0.borrow_mut().seek(pos)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -283,15 +243,7 @@ fn rw_save_well_ordered_root_tree_control() {
         let data = data.clone();
         move || open_walk(data)
     });
-    bounded("open_rw_save(control)", move || {
-        let buf = SharedBuf(Rc::new(RefCell::new(Cursor::new(data))));
-        let session = Session::new();
-        let msg = session
-            .open_rw(buf.clone())
-            .expect("the control input opens read-write");
-        msg.set(tags::SUBJECT, "s").expect("set");
-        msg.save_changes().expect("the control input saves");
-    });
+    bounded("open_rw_save(control)", move || must_save_in_place(data));
 }
 
 /// Finding 1 (open_rw_save, 2026-11-25): a panic inside `cfb` when
@@ -311,9 +263,8 @@ fn rw_save_well_ordered_root_tree_control() {
 /// `src/store/backing.rs:78` (`CompoundStore::remove`) in
 /// `save_top` (removing the root's old entries), before the fix.
 ///
-/// oxmsg now rewrites a copy of the file and writes it over the caller's
-/// only once that worked, so such a file is refused (or saved), never
-/// damaged, and nothing panics.
+/// Since oxmsg writes a fresh compound file over the caller's bytes instead
+/// of asking `cfb` to change this one, the file saves in place.
 #[test]
 fn rw_save_globally_disordered_root_tree() {
     let data = message_with_root_tree("__a", "__not_a_message_stream_xyz");
@@ -321,7 +272,7 @@ fn rw_save_globally_disordered_root_tree() {
         let data = data.clone();
         move || open_walk(data)
     });
-    bounded("open_rw_save(finding 1)", move || open_rw_save(data));
+    bounded("open_rw_save(finding 1)", move || must_save_in_place(data));
 }
 
 /// A top-level message whose root holds the 32-byte, empty property stream
@@ -356,15 +307,7 @@ fn message_with_empty_stream_starting_at(start: u32) -> Vec<u8> {
 #[test]
 fn rw_save_empty_stream_control() {
     let data = message_with_empty_stream_starting_at(ENDOFCHAIN);
-    bounded("open_rw_save(control)", move || {
-        let buf = SharedBuf(Rc::new(RefCell::new(Cursor::new(data))));
-        let session = Session::new();
-        let msg = session
-            .open_rw(buf.clone())
-            .expect("the control input opens read-write");
-        msg.set(tags::SUBJECT, "s").expect("set");
-        msg.save_changes().expect("the control input saves");
-    });
+    bounded("open_rw_save(control)", move || must_save_in_place(data));
 }
 
 /// Finding 2 (open_rw_save, 2026-11-25): a panic inside `cfb` when
@@ -384,8 +327,8 @@ fn rw_save_empty_stream_control() {
 /// `src/store/backing.rs:76` (`remove_stream` in `CompoundStore::remove`)
 /// in `save_top`, before the fix.
 ///
-/// oxmsg now changes a copy and writes it over the caller's bytes only
-/// once that worked: such a file is refused or saved, never damaged.
+/// Since oxmsg writes a fresh compound file over the caller's bytes instead
+/// of asking `cfb` to change this one, the file saves in place.
 #[test]
 fn rw_save_empty_stream_with_bad_start_sector() {
     let mut failures = Vec::new();
@@ -396,7 +339,7 @@ fn rw_save_empty_stream_with_bad_start_sector() {
             move || open_walk(data)
         };
         failures.extend(try_bounded(&format!("open_walk(finding 2, start {start:#x})"), walk).err());
-        let save = move || open_rw_save(data);
+        let save = move || must_save_in_place(data);
         failures.extend(try_bounded(&format!("open_rw_save(finding 2, start {start:#x})"), save).err());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -438,15 +381,7 @@ fn message_with_trailing_sectors(extra_sectors: usize) -> Vec<u8> {
 #[test]
 fn rw_save_trailing_sectors_within_fat_control() {
     let data = message_with_trailing_sectors(124);
-    bounded("open_rw_save(control)", move || {
-        let buf = SharedBuf(Rc::new(RefCell::new(Cursor::new(data))));
-        let session = Session::new();
-        let msg = session
-            .open_rw(buf.clone())
-            .expect("the control input opens read-write");
-        msg.set(tags::SUBJECT, "s").expect("set");
-        msg.save_changes().expect("the control input saves");
-    });
+    bounded("open_rw_save(control)", move || must_save_in_place(data));
 }
 
 /// Finding 3 (open_rw_save, 2026-11-25): a panic inside `cfb` when a save in
@@ -465,8 +400,8 @@ fn rw_save_trailing_sectors_within_fat_control() {
 /// `src/store/commit.rs` (`save_top`, `copy_between` writing the new
 /// entries into the compound file in place).
 ///
-/// oxmsg now changes a copy and writes it over the caller's bytes only
-/// once that worked: such a file is refused or saved, never damaged.
+/// Since oxmsg writes a fresh compound file over the caller's bytes instead
+/// of asking `cfb` to change this one, the file saves in place.
 #[test]
 fn rw_save_trailing_sectors_beyond_fat() {
     let data = message_with_trailing_sectors(125);
@@ -474,5 +409,5 @@ fn rw_save_trailing_sectors_beyond_fat() {
         let data = data.clone();
         move || open_walk(data)
     });
-    bounded("open_rw_save(finding 3)", move || open_rw_save(data));
+    bounded("open_rw_save(finding 3)", move || must_save_in_place(data));
 }

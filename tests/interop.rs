@@ -147,13 +147,7 @@ fn build(session: &Session, path: &Path, depth: u32) -> oxmsg::Result<()> {
     for (t, v) in every_type() {
         msg.set_value(t, v)?;
     }
-    msg.set(tags::SENDER_NAME, "Ann Sender")?;
-    msg.set(tags::SENDER_EMAIL_ADDRESS, "ann@example.com")?;
-    msg.set(tags::SENDER_ADDRTYPE, "SMTP")?;
-    msg.set(tags::SENDER_SMTP_ADDRESS, "ann@example.com")?;
-    msg.set(tags::SENT_REPRESENTING_NAME, "Ann Sender")?;
-    msg.set(tags::SENT_REPRESENTING_EMAIL_ADDRESS, "ann@example.com")?;
-    msg.set(tags::SENT_REPRESENTING_ADDRTYPE, "SMTP")?;
+    msg.set_sender("Ann Sender", "ann@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from_unix_secs(1_700_000_000))?;
     msg.save_changes()
 }

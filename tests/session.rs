@@ -7,6 +7,10 @@ use std::rc::Rc;
 
 use oxmsg::{tags, Error, Session};
 
+#[path = "common/shared_buf.rs"]
+mod shared_buf;
+use shared_buf::SharedBuf;
+
 #[test]
 fn a_session_enumerates_its_open_messages() {
     let s = Session::new();
@@ -132,30 +136,6 @@ fn opening_reads_the_directory_and_the_property_stream_not_the_values() {
     assert!(read.get() > summary + (2 << 20) - 1, "the body is 2 MiB of UTF-16");
 }
 
-/// A `Read + Write + Seek` that several owners share, so that the test can
-/// look at the bytes after the message wrote them.
-#[derive(Clone)]
-struct Shared(Rc<std::cell::RefCell<Cursor<Vec<u8>>>>);
-
-impl Read for Shared {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.borrow_mut().read(buf)
-    }
-}
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-impl Seek for Shared {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.0.borrow_mut().seek(pos)
-    }
-}
-
 #[test]
 fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     let s = Session::new();
@@ -168,13 +148,13 @@ fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     drop(a);
     let bytes = m.to_bytes().unwrap();
     let old_len = bytes.len();
-    let buf = Shared(Rc::new(std::cell::RefCell::new(Cursor::new(bytes))));
+    let buf = SharedBuf::new(bytes);
 
     let mut msg = s.open_rw(buf.clone()).unwrap();
     msg.delete_attachment(0).unwrap();
     msg.save_changes().unwrap();
     drop(msg);
-    let after = buf.0.borrow().get_ref().clone();
+    let after = buf.contents();
     // The file is not shorter (it cannot be truncated), holds nothing of the
     // deleted data, and opens without the attachment.
     assert!(after.len() >= old_len);

@@ -154,14 +154,14 @@ impl<F> Repaired<F> {
     }
 
     /// Whether any byte range is shown in repaired form.
-    #[allow(dead_code)] // for callers that report or log repairs
+    #[cfg(test)]
     pub(crate) fn is_patched(&self) -> bool {
         !self.patches.is_empty()
     }
 
     /// Unwraps the file, dropping the patches. The file itself was never
     /// changed by them.
-    #[allow(dead_code)] // for callers that take the file back from `cfb`
+    #[cfg(test)]
     pub(crate) fn into_inner(mut self) -> F {
         self.give_back = None;
         self.inner.take().expect("Repaired: inner file present")
