@@ -74,6 +74,7 @@
 mod access;
 mod arena;
 mod attach;
+mod compound;
 mod error;
 mod extract;
 pub(crate) mod format;
@@ -101,6 +102,14 @@ pub use prop::{
 pub use recipient::{Recipient, RecipientChange, RecipientType, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};
+
+/// Items for the fuzz targets and benches (`fuzz/`, `benches/`): not
+/// part of the API, no stability promise.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::compound::diff::{cfb_outcome, compare, index_outcome, Agreement, EntrySnapshot, Outcome};
+    pub use crate::compound::index::{Children, CompoundIndex, DirEntry, EntryId, EntryKind, Walk};
+}
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -1,0 +1,84 @@
+//! Directory entry names as MS-CFB compares them (section 2.6.4, "Red-Black
+//! Tree"): shorter names first (in UTF-16 code units), then names of equal
+//! length compared character by character after upper-casing.
+//!
+//! The upper-casing is `cfb` 0.16's (`internal::path::cfb_uppercase_char`),
+//! which is the reference for what oxmsg accepts: Unicode simple upper case
+//! (the first character of `char::to_uppercase`) except for the characters
+//! of [`UPPERCASE_EXCEPTIONS`], which keep their own upper case.
+
+use std::cmp::Ordering;
+
+use super::uppercase::UPPERCASE_EXCEPTIONS;
+
+/// The upper case of `c` as MS-CFB name comparison uses it.
+pub(crate) fn cfb_uppercase(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
+    match UPPERCASE_EXCEPTIONS.binary_search_by(|&(from, _)| from.cmp(&c)) {
+        Ok(at) => UPPERCASE_EXCEPTIONS.get(at).map_or(c, |&(_, to)| to),
+        Err(_) => c.to_uppercase().next().unwrap_or(c),
+    }
+}
+
+/// A name normalised for comparison, computed once per directory entry:
+/// its length in UTF-16 code units and its upper-cased characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NameKey {
+    utf16_len: usize,
+    upper: String,
+}
+
+impl NameKey {
+    /// The key of `name`.
+    pub(crate) fn new(name: &str) -> NameKey {
+        NameKey {
+            utf16_len: name.encode_utf16().count(),
+            upper: name.chars().map(cfb_uppercase).collect(),
+        }
+    }
+
+    /// Orders two keys the way MS-CFB orders sibling names.
+    pub(crate) fn cmp_key(&self, other: &NameKey) -> Ordering {
+        self.utf16_len
+            .cmp(&other.utf16_len)
+            .then_with(|| self.upper.cmp(&other.upper))
+    }
+
+    /// Orders this key against a name not yet normalised, without
+    /// allocating.
+    pub(crate) fn cmp_name(&self, name: &str) -> Ordering {
+        self.utf16_len
+            .cmp(&name.encode_utf16().count())
+            .then_with(|| self.upper.chars().cmp(name.chars().map(cfb_uppercase)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorter_names_sort_first_then_case_insensitively() {
+        let key = |s: &str| NameKey::new(s);
+        assert_eq!(key("zz").cmp_key(&key("aaa")), Ordering::Less);
+        assert_eq!(key("abc").cmp_key(&key("ABC")), Ordering::Equal);
+        assert_eq!(key("abd").cmp_key(&key("ABC")), Ordering::Greater);
+        assert_eq!(
+            key("__substg1.0_0037001f").cmp_name("__SUBSTG1.0_0037001F"),
+            Ordering::Equal
+        );
+        // A character outside the BMP counts as two code units.
+        assert_eq!(key("\u{1F600}").cmp_key(&key("ab")), Ordering::Greater);
+    }
+
+    #[test]
+    fn exceptions_keep_their_own_upper_case() {
+        // 'ß' upper-cases to "SS" in full case mapping; MS-CFB keeps it.
+        assert_eq!(cfb_uppercase('ß'), 'ß');
+        assert_eq!(cfb_uppercase('é'), 'É');
+        assert_eq!(cfb_uppercase('ᾀ'), 'ᾈ');
+        assert!(UPPERCASE_EXCEPTIONS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+}

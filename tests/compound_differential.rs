@@ -1,0 +1,210 @@
+//! The compound-file index against `cfb`, the reference: on every corpus
+//! file and every input `tests/mutation.rs` makes of it, the index must
+//! open the file exactly when `cfb` opens it (as oxmsg opens files, with
+//! `cfb_fixup::open_repaired`), walk the same entries, and read the same
+//! bytes, or fail, for every stream (`oxmsg::__fuzz::compare`).
+//!
+//! Run: `OXMSG_CORPUS=/work/shared/corpus cargo test --release --test
+//! compound_differential -- --nocapture`
+
+#[path = "common/mutate.rs"]
+mod mutate;
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+use std::path::PathBuf;
+
+use oxmsg::__fuzz::{compare, Agreement};
+
+#[derive(Default, Debug)]
+struct Tally {
+    inputs: usize,
+    both_opened: usize,
+    repaired: usize,
+    both_refused: usize,
+    cfb_panicked: usize,
+    entries: usize,
+    streams: usize,
+    unreadable: usize,
+}
+
+impl Tally {
+    fn add(&mut self, agreement: Agreement) {
+        self.inputs += 1;
+        match agreement {
+            Agreement::BothOpened {
+                entries,
+                streams,
+                unreadable,
+                repaired,
+            } => {
+                self.both_opened += 1;
+                self.repaired += usize::from(repaired);
+                self.entries += entries;
+                self.streams += streams;
+                self.unreadable += unreadable;
+            }
+            Agreement::BothRefused => self.both_refused += 1,
+            Agreement::CfbPanickedIndexRefused => self.cfb_panicked += 1,
+        }
+    }
+}
+
+fn corpus_files() -> Option<Vec<PathBuf>> {
+    let Some(dir) = std::env::var_os("OXMSG_CORPUS") else {
+        eprintln!("skipped: OXMSG_CORPUS not set");
+        return None;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(dir).join("public"))
+        .expect("$OXMSG_CORPUS/public")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("msg")))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .msg files in $OXMSG_CORPUS/public");
+    Some(files)
+}
+
+#[test]
+fn index_agrees_with_cfb_on_corpus_and_mutations() {
+    let Some(files) = corpus_files() else { return };
+    let counts = mutate::counts();
+    let mut originals = Tally::default();
+    let mut mutants = Tally::default();
+    let mut per_kind: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let orig = std::fs::read(path).expect("read corpus file");
+        match compare(&orig) {
+            Ok(agreement) => originals.add(agreement),
+            Err(why) => failures.push(format!("{name} (unmodified): {why}")),
+        }
+        for make in mutate::mutations(&name, &orig, &counts) {
+            let Some(mutant) = make() else { continue };
+            match compare(&mutant.bytes) {
+                Ok(agreement) => {
+                    mutants.add(agreement);
+                    per_kind.entry(mutant.kind).or_default().add(agreement);
+                }
+                Err(why) => failures.push(format!("{name}, {}: {why}", mutant.what)),
+            }
+        }
+    }
+    println!("corpus files: {} ({originals:?})", files.len());
+    println!("mutated inputs: {} ({mutants:?})", mutants.inputs + failures.len());
+    for (kind, tally) in &per_kind {
+        println!("  {kind}: {tally:?}");
+    }
+    println!(
+        "agreements: {} of {} inputs",
+        originals.inputs + mutants.inputs,
+        originals.inputs + mutants.inputs + failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(originals.inputs, files.len());
+    assert!(originals.both_opened > 0);
+}
+
+// ---------------------------------------------------------------------------
+// Hand-made files, for what the corpus may not show.
+// ---------------------------------------------------------------------------
+
+fn build(version: cfb::Version, contents: &[(&str, Vec<u8>)], storages: &[&str]) -> Vec<u8> {
+    let mut compound = cfb::CompoundFile::create_with_version(version, Cursor::new(Vec::new())).unwrap();
+    for storage in storages {
+        compound.create_storage(storage).unwrap();
+    }
+    for (path, data) in contents {
+        compound.create_stream(path).unwrap().write_all(data).unwrap();
+    }
+    compound.flush().unwrap();
+    compound.into_inner().into_inner()
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+fn sample(version: cfb::Version) -> Vec<u8> {
+    build(
+        version,
+        &[
+            ("/small", pattern(100, 1)),
+            ("/big", pattern(10_000, 2)),
+            ("/sub/inner", pattern(5_000, 3)),
+            ("/sub/tiny", pattern(7, 4)),
+            ("/sub/empty", Vec::new()),
+            ("/Straße", pattern(64, 5)),
+            ("/sub/deeper/x", pattern(4096, 6)),
+        ],
+        &["/sub", "/sub/deeper"],
+    )
+}
+
+fn assert_agrees(bytes: &[u8]) -> Agreement {
+    match compare(bytes) {
+        Ok(agreement) => agreement,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+#[test]
+fn hand_made_files_agree() {
+    for version in [cfb::Version::V3, cfb::Version::V4] {
+        let bytes = sample(version);
+        assert!(matches!(
+            assert_agrees(&bytes),
+            Agreement::BothOpened { streams: 7, .. }
+        ));
+        // Every single-byte change of the header and of the first sectors.
+        let limit = bytes.len().min(4096 + 2048);
+        for at in 0..limit {
+            for value in [0x00, 0xFF, 0xFE, bytes[at] ^ 0x01] {
+                let mut changed = bytes.clone();
+                changed[at] = value;
+                if let Err(why) = compare(&changed) {
+                    panic!("{version:?}, byte {at} = {value:#04x}: {why}");
+                }
+            }
+        }
+        // Every truncation on a 64-byte grid.
+        for cut in (0..bytes.len()).step_by(64) {
+            if let Err(why) = compare(&bytes[..cut]) {
+                panic!("{version:?}, cut at {cut}: {why}");
+            }
+        }
+    }
+}
+
+#[test]
+fn lookups_are_case_insensitive_and_borrow_contiguous_streams() {
+    use oxmsg::__fuzz::CompoundIndex;
+    let bytes = sample(cfb::Version::V3);
+    let index = CompoundIndex::parse(&bytes).unwrap();
+    let sub = index.find(index.root(), "SUB").unwrap();
+    let inner = index.find(sub, "Inner").unwrap();
+    assert_eq!(index.entry_by_path("/sub/INNER").unwrap(), inner);
+    assert_eq!(index.entry_by_path("/sub/./deeper/../inner").unwrap(), inner);
+    assert!(index.entry_by_path("/STRASSE").is_err());
+    assert!(index.entry_by_path("/straße").is_ok());
+    assert!(index.entry_by_path("/..").is_err());
+    assert_eq!(index.read_stream(&bytes, inner).unwrap(), pattern(5_000, 3));
+    let names: Vec<&str> = index.children(sub).map(|id| index.entry(id).unwrap().name()).collect();
+    assert_eq!(names, ["tiny", "empty", "inner", "deeper"]);
+    // A stream written in one go lies in consecutive sectors.
+    let big = index.entry_by_path("/big").unwrap();
+    assert!(matches!(
+        index.stream_bytes(&bytes, big).unwrap(),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    // Other bytes than the parsed ones are refused.
+    assert!(index.read_stream(&bytes[..bytes.len() - 1], big).is_err());
+}
