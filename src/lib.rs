@@ -107,7 +107,9 @@ pub use stream::{PropStream, PropStreamMut};
 /// part of the API, no stability promise.
 #[doc(hidden)]
 pub mod __fuzz {
-    pub use crate::compound::diff::{cfb_outcome, compare, index_outcome, Agreement, EntrySnapshot, Outcome};
+    pub use crate::compound::diff::{
+        cfb_outcome, cfb_read_all, compare, index_outcome, index_read_all, Agreement, EntrySnapshot, Outcome,
+    };
     pub use crate::compound::index::{Children, CompoundIndex, DirEntry, EntryId, EntryKind, Walk};
 }
 

@@ -208,3 +208,58 @@ fn lookups_are_case_insensitive_and_borrow_contiguous_streams() {
     // Other bytes than the parsed ones are refused.
     assert!(index.read_stream(&bytes[..bytes.len() - 1], big).is_err());
 }
+
+/// The byte offsets of the directory entries of a small file made by
+/// `sample` (one FAT sector).
+fn dir_entry_offsets(bytes: &[u8]) -> Vec<usize> {
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let sector_len = 1usize << u16::from_le_bytes([bytes[30], bytes[31]]);
+    let fat = (u32_at(76) as usize + 1) * sector_len;
+    let mut offsets = Vec::new();
+    let mut sector = u32_at(48);
+    while sector < 0xFFFF_FFFA {
+        let start = (sector as usize + 1) * sector_len;
+        offsets.extend((0..sector_len / 128).map(|k| start + 128 * k));
+        sector = u32_at(fat + 4 * sector as usize);
+    }
+    offsets
+}
+
+/// Sibling trees `cfb` accepts but a strict reader would not: names
+/// copied between entries (duplicates that are not parent and child, so
+/// only the last one `cfb` indexes can be found), and every sibling and
+/// child link pointed at every entry (the root's own siblings, shared
+/// subtrees, loops, streams as storages).
+#[test]
+fn edited_directory_trees_agree() {
+    for version in [cfb::Version::V3, cfb::Version::V4] {
+        let bytes = sample(version);
+        let entries = dir_entry_offsets(&bytes);
+        let used: Vec<usize> = entries.iter().copied().filter(|&e| bytes[e + 66] != 0).collect();
+        let mut tally = Tally::default();
+        for &from in &used {
+            for &to in &used {
+                let mut changed = bytes.clone();
+                changed.copy_within(from..from + 66, to);
+                match compare(&changed) {
+                    Ok(agreement) => tally.add(agreement),
+                    Err(why) => panic!("{version:?}, name of entry at {from} copied to {to}: {why}"),
+                }
+            }
+        }
+        for &entry in &used {
+            for field in [68, 72, 76] {
+                for target in (0..entries.len() as u32 + 1).chain([0xFFFF_FFFF]) {
+                    let mut changed = bytes.clone();
+                    changed[entry + field..entry + field + 4].copy_from_slice(&target.to_le_bytes());
+                    match compare(&changed) {
+                        Ok(agreement) => tally.add(agreement),
+                        Err(why) => panic!("{version:?}, entry at {entry}, link at {field} = {target}: {why}"),
+                    }
+                }
+            }
+        }
+        println!("{version:?}: {tally:?}");
+        assert!(tally.both_opened > 0 && tally.both_refused > 0);
+    }
+}

@@ -228,3 +228,38 @@ fn filetime_to_system_time(filetime: u64) -> SystemTime {
     };
     time.unwrap_or(UNIX_EPOCH)
 }
+
+/// For `benches/compound_index.rs`: opens `bytes` with `cfb` as oxmsg does
+/// and reads every stream of the walk by its path; returns the bytes read.
+pub fn cfb_read_all(bytes: &[u8]) -> std::io::Result<usize> {
+    let (mut compound, _notes) = crate::format::cfb_fixup::open_repaired(Cursor::new(bytes))?;
+    let streams: Vec<cfb::Entry> = compound.walk().filter(|e| e.is_stream()).collect();
+    let mut total = 0;
+    let mut data = Vec::new();
+    for entry in streams {
+        data.clear();
+        compound.open_stream(entry.path())?.read_to_end(&mut data)?;
+        total += data.len();
+    }
+    Ok(total)
+}
+
+/// For `benches/compound_index.rs`: parses `bytes` with the index and gets
+/// every stream of the walk by its path, borrowed where contiguous
+/// (`copy`: copied, as `cfb` must); returns the bytes read.
+pub fn index_read_all(bytes: &[u8], copy: bool) -> std::io::Result<usize> {
+    let index = CompoundIndex::parse(bytes)?;
+    let mut total = 0;
+    for (path, id) in index.walk() {
+        if !index.entry(id).is_some_and(|e| e.is_stream()) {
+            continue;
+        }
+        let found = index.entry_by_path(&path)?;
+        total += if copy {
+            index.read_stream(bytes, found)?.len()
+        } else {
+            index.stream_bytes(bytes, found)?.len()
+        };
+    }
+    Ok(total)
+}

@@ -38,7 +38,7 @@ use std::borrow::Cow;
 use std::io;
 use std::ops::Range;
 
-use super::names::NameKey;
+use super::names::{hash_name, NameKey};
 use super::repair::{self, Repairs};
 
 /// Length of the compound file header (MS-CFB 2.2), in bytes.
@@ -266,9 +266,9 @@ pub struct CompoundIndex {
     /// (then reading from the mini stream fails, as with `cfb`).
     mini_stream_sectors: Option<Vec<u32>>,
     entries: Vec<DirEntry>,
-    /// `(parent, child)` for every entry reachable from the root, sorted
-    /// by parent then by the child's name key; one per name.
-    lookup: Vec<(EntryId, EntryId)>,
+    /// `(parent, hash of the child's name key, child)` for every entry
+    /// reachable from the root, sorted; one per name.
+    lookup: Vec<(EntryId, u64, EntryId)>,
     repair_notes: Vec<String>,
 }
 
@@ -337,13 +337,17 @@ impl CompoundIndex {
     /// The child of `parent` called `name`, compared the MS-CFB way (case
     /// insensitive); allocates nothing.
     pub fn find(&self, parent: EntryId, name: &str) -> Option<EntryId> {
-        let found = self.lookup.binary_search_by(|&(p, child)| {
-            p.cmp(&parent).then_with(|| match self.entry(child) {
-                Some(entry) => entry.key.cmp_name(name),
-                None => std::cmp::Ordering::Less,
+        let hash = hash_name(name);
+        let first = self.lookup.partition_point(|&(p, h, _)| (p, h) < (parent, hash));
+        let candidates = self.lookup.get(first..).unwrap_or_default();
+        candidates
+            .iter()
+            .take_while(|&&(p, h, _)| (p, h) == (parent, hash))
+            .map(|&(_, _, child)| child)
+            .find(|&child| {
+                self.entry(child)
+                    .is_some_and(|entry| entry.key.cmp_name(name) == std::cmp::Ordering::Equal)
             })
-        });
-        found.ok().and_then(|at| self.lookup.get(at)).map(|&(_, child)| child)
     }
 
     /// The entry at `path` ("/", "/a/b"), resolved as `cfb` resolves paths:
@@ -892,10 +896,7 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
         return Err(malformed_entry(format!("odd name length: {name_len_bytes}")));
     }
     let name_units = usize::from(name_len_bytes / 2).saturating_sub(1);
-    let units = (0..name_units).map(|i| le_u16(raw, 2 * i));
-    let mut name = char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| malformed_entry("name not valid UTF-16"))?;
+    let mut name = decode_name(raw, name_units)?;
     let kind = EntryKind::from_byte(raw.get(66).copied().unwrap_or(0xFF))
         .ok_or_else(|| malformed_entry(format!("invalid object type: {}", raw.get(66).copied().unwrap_or(0))))?;
     if kind == EntryKind::Root {
@@ -962,6 +963,20 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
         start_sector,
         len,
     })
+}
+
+/// The first `units` UTF-16 code units of a directory entry's name field.
+fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
+    let field = raw.get(..2 * units).ok_or_else(truncated)?;
+    if field.chunks_exact(2).all(|unit| matches!(unit, [low, 0] if *low < 0x80)) {
+        // ASCII, the usual case: no UTF-16 decoding needed.
+        let ascii: Vec<u8> = field.iter().step_by(2).copied().collect();
+        return String::from_utf8(ascii).map_err(|_| malformed_entry("name not valid UTF-16"));
+    }
+    let code_units = field.chunks_exact(2).map(|unit| le_u16(unit, 0));
+    char::decode_utf16(code_units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| malformed_entry("name not valid UTF-16"))
 }
 
 /// `cfb`'s `validate_name`: at most 31 UTF-16 code units (always true of a
@@ -1059,8 +1074,10 @@ fn check_tree(entries: &[DirEntry]) -> io::Result<()> {
 /// reachable from the root under `(parent, name key)`, the root's own
 /// siblings as children of the root, visiting the tree depth first; where
 /// two siblings share a key the one inserted last wins. The result here is
-/// the same map as a sorted vector.
-fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, EntryId)> {
+/// the same map as a vector sorted by parent and hash of the name key, so
+/// that a lookup compares integers until it reaches the one name that can
+/// match.
+fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
     // (parent, child, insertion order)
     let mut inserted: Vec<(EntryId, EntryId, usize)> = Vec::new();
     let mut stack = vec![(ROOT_ID, ROOT_ID)];
@@ -1093,13 +1110,17 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, EntryId)> {
             })
             .then(oa.cmp(&ob))
     });
-    let mut lookup: Vec<(EntryId, EntryId)> = Vec::with_capacity(inserted.len());
+    let mut lookup: Vec<(EntryId, u64, EntryId)> = Vec::with_capacity(inserted.len());
     for (parent, child, _) in inserted {
         match lookup.last_mut() {
-            Some(last) if last.0 == parent && same_key(last.1, child) => last.1 = child,
-            _ => lookup.push((parent, child)),
+            Some(last) if last.0 == parent && same_key(last.2, child) => last.2 = child,
+            _ => lookup.push((parent, 0, child)),
         }
     }
+    for (_, hash, child) in &mut lookup {
+        *hash = key(*child).map_or(0, NameKey::hash);
+    }
+    lookup.sort_unstable();
     lookup
 }
 

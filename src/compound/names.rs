@@ -33,6 +33,12 @@ pub(crate) struct NameKey {
 impl NameKey {
     /// The key of `name`.
     pub(crate) fn new(name: &str) -> NameKey {
+        if name.is_ascii() {
+            return NameKey {
+                utf16_len: name.len(),
+                upper: name.to_ascii_uppercase(),
+            };
+        }
         NameKey {
             utf16_len: name.encode_utf16().count(),
             upper: name.chars().map(cfb_uppercase).collect(),
@@ -46,13 +52,41 @@ impl NameKey {
             .then_with(|| self.upper.cmp(&other.upper))
     }
 
+    /// A hash of the key, equal to [`hash_name`] of every name that
+    /// compares equal to it.
+    pub(crate) fn hash(&self) -> u64 {
+        hash_chars(self.upper.chars())
+    }
+
     /// Orders this key against a name not yet normalised, without
     /// allocating.
     pub(crate) fn cmp_name(&self, name: &str) -> Ordering {
+        if name.is_ascii() {
+            // One UTF-16 unit per byte; upper-casing stays within a byte.
+            return self.utf16_len.cmp(&name.len()).then_with(|| {
+                let upper = name.bytes().map(|b| b.to_ascii_uppercase());
+                self.upper.bytes().cmp(upper)
+            });
+        }
         self.utf16_len
             .cmp(&name.encode_utf16().count())
             .then_with(|| self.upper.chars().cmp(name.chars().map(cfb_uppercase)))
     }
+}
+
+/// A hash of `name` once normalised, computed without allocating.
+pub(crate) fn hash_name(name: &str) -> u64 {
+    if name.is_ascii() {
+        return hash_chars(name.bytes().map(|b| char::from(b.to_ascii_uppercase())));
+    }
+    hash_chars(name.chars().map(cfb_uppercase))
+}
+
+/// FNV-1a over the characters' code points.
+fn hash_chars(chars: impl Iterator<Item = char>) -> u64 {
+    chars.fold(0xCBF2_9CE4_8422_2325, |hash, c| {
+        (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0000_0100_0000_01B3)
+    })
 }
 
 #[cfg(test)]
@@ -64,6 +98,8 @@ mod tests {
         let key = |s: &str| NameKey::new(s);
         assert_eq!(key("zz").cmp_key(&key("aaa")), Ordering::Less);
         assert_eq!(key("abc").cmp_key(&key("ABC")), Ordering::Equal);
+        assert_eq!(key("abc").hash(), hash_name("aBc"));
+        assert_eq!(key("straße").hash(), hash_name("STRAßE"));
         assert_eq!(key("abd").cmp_key(&key("ABC")), Ordering::Greater);
         assert_eq!(
             key("__substg1.0_0037001f").cmp_name("__SUBSTG1.0_0037001F"),
