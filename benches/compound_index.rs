@@ -50,7 +50,14 @@ fn main() {
 
     let cfb_pass = || loaded.iter().map(|b| cfb_read_all(b).unwrap_or(0)).sum::<usize>();
     let loaded_ref = &loaded;
-    let index_pass = |copy| move || loaded_ref.iter().map(|b| index_read_all(b, copy).unwrap_or(0)).sum::<usize>();
+    let index_pass = |copy| {
+        move || {
+            loaded_ref
+                .iter()
+                .map(|b| index_read_all(b, copy).unwrap_or(0))
+                .sum::<usize>()
+        }
+    };
     // Where the index's time goes: parsing alone, then the walk with a
     // lookup by path per stream.
     let parse_pass = || {
@@ -63,7 +70,9 @@ fn main() {
     let lookup_pass = || {
         let mut found = 0;
         for bytes in loaded_ref {
-            let Ok(index) = CompoundIndex::parse(bytes) else { continue };
+            let Ok(index) = CompoundIndex::parse(bytes) else {
+                continue;
+            };
             for (path, id) in index.walk() {
                 if index.entry(id).is_some_and(|e| e.is_stream()) {
                     found += usize::from(index.entry_by_path(&path).is_ok());

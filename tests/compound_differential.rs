@@ -196,6 +196,13 @@ fn lookups_are_case_insensitive_and_borrow_contiguous_streams() {
     assert!(index.entry_by_path("/STRASSE").is_err());
     assert!(index.entry_by_path("/straße").is_ok());
     assert!(index.entry_by_path("/..").is_err());
+    // As with `cfb`, ".." drops the name before it before anything is
+    // looked up.
+    assert_eq!(index.entry_by_path("/nope/../sub").unwrap(), sub);
+    let compound = cfb::CompoundFile::open(Cursor::new(&bytes[..])).unwrap();
+    for path in ["/nope/../sub", "/sub/..", "/..", "/SUB/Deeper/X", "/sub/x", "//sub///tiny/"] {
+        assert_eq!(compound.exists(path), index.entry_by_path(path).is_ok(), "{path}");
+    }
     assert_eq!(index.read_stream(&bytes, inner).unwrap(), pattern(5_000, 3));
     let names: Vec<&str> = index.children(sub).map(|id| index.entry(id).unwrap().name()).collect();
     assert_eq!(names, ["tiny", "empty", "inner", "deeper"]);

@@ -37,6 +37,7 @@
 use std::borrow::Cow;
 use std::io;
 use std::ops::Range;
+use std::rc::Rc;
 
 use super::names::{hash_name, NameKey};
 use super::repair::{self, Repairs};
@@ -353,33 +354,33 @@ impl CompoundIndex {
     /// The entry at `path` ("/", "/a/b"), resolved as `cfb` resolves paths:
     /// empty and "." components are skipped, ".." goes up one level.
     pub fn entry_by_path(&self, path: &str) -> io::Result<EntryId> {
-        let mut trail: Vec<EntryId> = Vec::new();
-        for component in path.split('/') {
-            match component {
-                "" | "." => {}
-                ".." => {
-                    if trail.pop().is_none() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidInput,
-                            "Invalid path (must be within root)",
-                        ));
-                    }
-                }
-                name => {
-                    let parent = trail.last().copied().unwrap_or(ROOT_ID);
-                    match self.find(parent, name) {
-                        Some(child) => trail.push(child),
-                        None => {
-                            return Err(io::Error::new(
-                                io::ErrorKind::NotFound,
-                                format!("No such object: {path:?}"),
-                            ))
-                        }
-                    }
-                }
+        let names = path.split('/').filter(|c| !matches!(*c, "" | "."));
+        if !path.split('/').any(|c| c == "..") {
+            return self.entry_by_names(names, path);
+        }
+        // As `cfb`: ".." removes the name before it, before any lookup.
+        let mut kept: Vec<&str> = Vec::new();
+        for name in names {
+            if name != ".." {
+                kept.push(name);
+            } else if kept.pop().is_none() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "Invalid path (must be within root)",
+                ));
             }
         }
-        Ok(trail.last().copied().unwrap_or(ROOT_ID))
+        self.entry_by_names(kept.into_iter(), path)
+    }
+
+    fn entry_by_names<'p>(&self, names: impl Iterator<Item = &'p str>, path: &str) -> io::Result<EntryId> {
+        let mut current = ROOT_ID;
+        for name in names {
+            current = self
+                .find(current, name)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("No such object: {path:?}")))?;
+        }
+        Ok(current)
     }
 
     /// Every entry reachable from the root, with its path, in `cfb`'s
@@ -388,7 +389,7 @@ impl CompoundIndex {
     pub fn walk(&self) -> Walk<'_> {
         Walk {
             index: self,
-            stack: vec![(String::from("/"), ROOT_ID, false)],
+            stack: vec![(Rc::from("/"), ROOT_ID, false)],
         }
     }
 
@@ -530,14 +531,14 @@ impl Iterator for Children<'_> {
 pub struct Walk<'a> {
     index: &'a CompoundIndex,
     /// `(parent path, entry, whether to visit its right siblings)`, as in
-    /// `cfb`'s `Entries`.
-    stack: Vec<(String, EntryId, bool)>,
+    /// `cfb`'s `Entries`; siblings share their parent's path.
+    stack: Vec<(Rc<str>, EntryId, bool)>,
 }
 
 impl Walk<'_> {
-    fn push_left_spine(&mut self, parent: &str, mut id: u32) {
+    fn push_left_spine(&mut self, parent: &Rc<str>, mut id: u32) {
         while let Some(entry) = self.index.entry(id) {
-            self.stack.push((parent.to_owned(), id, true));
+            self.stack.push((Rc::clone(parent), id, true));
             id = entry.left;
         }
     }
@@ -550,15 +551,15 @@ impl Iterator for Walk<'_> {
         let (parent, id, visit_siblings) = self.stack.pop()?;
         let entry = self.index.entry(id)?;
         let path = if entry.kind == EntryKind::Root {
-            parent.clone()
+            String::from(&*parent)
         } else {
             join_path(&parent, &entry.name)
         };
         if visit_siblings {
             self.push_left_spine(&parent, entry.right);
         }
-        if entry.kind != EntryKind::Stream {
-            self.push_left_spine(&path, entry.child);
+        if entry.kind != EntryKind::Stream && entry.child != NO_STREAM {
+            self.push_left_spine(&Rc::from(path.as_str()), entry.child);
         }
         Some((path, id))
     }
@@ -968,7 +969,10 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
 /// The first `units` UTF-16 code units of a directory entry's name field.
 fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
     let field = raw.get(..2 * units).ok_or_else(truncated)?;
-    if field.chunks_exact(2).all(|unit| matches!(unit, [low, 0] if *low < 0x80)) {
+    if field
+        .chunks_exact(2)
+        .all(|unit| matches!(unit, [low, 0] if *low < 0x80))
+    {
         // ASCII, the usual case: no UTF-16 decoding needed.
         let ascii: Vec<u8> = field.iter().step_by(2).copied().collect();
         return String::from_utf8(ascii).map_err(|_| malformed_entry("name not valid UTF-16"));
@@ -982,18 +986,13 @@ fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
 /// `cfb`'s `validate_name`: at most 31 UTF-16 code units (always true of a
 /// name read from a 64-byte field), none of `/ \ : !`.
 fn check_name(name: &str) -> io::Result<()> {
-    if name.encode_utf16().count() > 31 {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "Object name too long"));
+    match name.chars().find(|c| matches!(c, '/' | '\\' | ':' | '!')) {
+        Some(forbidden) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("Object name cannot contain {forbidden} character"),
+        )),
+        None => Ok(()),
     }
-    for forbidden in ['/', '\\', ':', '!'] {
-        if name.contains(forbidden) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("Object name cannot contain {forbidden} character"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn malformed_directory(what: impl std::fmt::Display) -> io::Error {
