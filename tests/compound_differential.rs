@@ -200,7 +200,14 @@ fn lookups_are_case_insensitive_and_borrow_contiguous_streams() {
     // looked up.
     assert_eq!(index.entry_by_path("/nope/../sub").unwrap(), sub);
     let compound = cfb::CompoundFile::open(Cursor::new(&bytes[..])).unwrap();
-    for path in ["/nope/../sub", "/sub/..", "/..", "/SUB/Deeper/X", "/sub/x", "//sub///tiny/"] {
+    for path in [
+        "/nope/../sub",
+        "/sub/..",
+        "/..",
+        "/SUB/Deeper/X",
+        "/sub/x",
+        "//sub///tiny/",
+    ] {
         assert_eq!(compound.exists(path), index.entry_by_path(path).is_ok(), "{path}");
     }
     assert_eq!(index.read_stream(&bytes, inner).unwrap(), pattern(5_000, 3));
