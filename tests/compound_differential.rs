@@ -277,3 +277,90 @@ fn edited_directory_trees_agree() {
         assert!(tally.both_opened > 0 && tally.both_refused > 0);
     }
 }
+
+/// A file big enough for a DIFAT sector (over 109 FAT sectors), which no
+/// corpus file has: as written, with the DIFAT sector's unused slots
+/// padded with ENDOFCHAIN (which `open_repaired` repairs), with the FAT's
+/// tail past the end of the file filled with ENDOFCHAIN (repaired too),
+/// and with the DIFAT chain looping or pointing past the end.
+#[test]
+fn file_with_difat_sector_agrees() {
+    let bytes = build(
+        cfb::Version::V3,
+        &[("/huge", pattern(7_500_000, 6)), ("/small", b"hi".to_vec())],
+        &[],
+    );
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let put = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let difat_sector = u32_at(&bytes, 68);
+    assert!(difat_sector < 0xFFFF_FFFA, "the file needs a DIFAT sector");
+    let difat_at = (difat_sector as usize + 1) * 512;
+    assert!(matches!(
+        assert_agrees(&bytes),
+        Agreement::BothOpened { repaired: false, .. }
+    ));
+
+    let used = (0..127)
+        .take_while(|&i| u32_at(&bytes, difat_at + 4 * i) != 0xFFFF_FFFF)
+        .count();
+    let mut padded = bytes.clone();
+    for slot in used..127 {
+        put(&mut padded, difat_at + 4 * slot, 0xFFFF_FFFE);
+    }
+    assert!(matches!(
+        assert_agrees(&padded),
+        Agreement::BothOpened { repaired: true, .. }
+    ));
+
+    // The last FAT sector's entries past the end of the file.
+    let num_sectors = bytes.len().div_ceil(512) - 1;
+    let last_fat = u32_at(&bytes, difat_at + 4 * (used - 1)) as usize;
+    let first_past_end = num_sectors - (108 + used) * 128;
+    let mut tail = bytes.clone();
+    for i in first_past_end..128 {
+        put(&mut tail, (last_fat + 1) * 512 + 4 * i, 0xFFFF_FFFE);
+    }
+    assert!(matches!(
+        assert_agrees(&tail),
+        Agreement::BothOpened { repaired: true, .. }
+    ));
+
+    for (what, slot, value) in [
+        ("DIFAT link to itself", 127, difat_sector),
+        ("DIFAT link past the end", 127, 1_000_000),
+        ("DIFAT link FREESECT", 127, 0xFFFF_FFFF),
+        ("FAT sector past the end", 0, 1_000_000),
+        ("FAT sector listed twice", 1, u32_at(&bytes, difat_at)),
+        ("FAT sector is the DIFAT sector", 0, difat_sector),
+    ] {
+        for base in [&bytes, &padded, &tail] {
+            let mut changed = base.clone();
+            put(&mut changed, difat_at + 4 * slot, value);
+            if let Err(why) = compare(&changed) {
+                panic!("{what}: {why}");
+            }
+        }
+    }
+}
+
+/// `children` of an entry the tree does not reach gives nothing, even when
+/// that entry's own links loop (they were never checked).
+#[test]
+fn children_of_unreachable_entries_is_empty() {
+    use oxmsg::__fuzz::CompoundIndex;
+    let mut bytes = sample(cfb::Version::V3);
+    let entries = dir_entry_offsets(&bytes);
+    // An unused slot made into a storage whose child is itself.
+    let (slot, &at) = entries
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, &e)| bytes[e + 66] == 0)
+        .unwrap();
+    bytes[at + 66] = 1;
+    bytes[at + 76..at + 80].copy_from_slice(&(slot as u32).to_le_bytes());
+    let index = CompoundIndex::parse(&bytes).unwrap();
+    assert!(index.entry(slot as u32).unwrap().is_storage());
+    assert_eq!(index.children(slot as u32).count(), 0);
+    assert_eq!(index.children(index.root()).count(), 4);
+}

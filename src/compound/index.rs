@@ -232,8 +232,9 @@ impl View<'_> {
                 self.num_sectors
             )));
         }
-        let start = (sector as usize + 1)
-            .checked_mul(self.sector_len)
+        let start = (sector as usize)
+            .checked_add(1)
+            .and_then(|s| s.checked_mul(self.sector_len))
             .and_then(|s| s.checked_add(within))
             .ok_or_else(truncated)?;
         let end = start.checked_add(len).ok_or_else(truncated)?;
@@ -267,6 +268,9 @@ pub struct CompoundIndex {
     /// (then reading from the mini stream fails, as with `cfb`).
     mini_stream_sectors: Option<Vec<u32>>,
     entries: Vec<DirEntry>,
+    /// Whether each entry is reachable from the root (so its links were
+    /// checked and cannot loop).
+    reachable: Vec<bool>,
     /// `(parent, hash of the child's name key, child)` for every entry
     /// reachable from the root, sorted; one per name.
     lookup: Vec<(EntryId, u64, EntryId)>,
@@ -323,13 +327,15 @@ impl CompoundIndex {
     }
 
     /// The children of `storage`, in the order of their sibling tree (the
-    /// order `cfb`'s `walk` and `read_storage` give).
+    /// order `cfb`'s `walk` and `read_storage` give); none if `storage` is
+    /// not a storage reachable from the root.
     pub fn children(&self, storage: EntryId) -> Children<'_> {
         let mut children = Children {
             index: self,
             stack: Vec::new(),
         };
-        if let Some(entry) = self.entry(storage).filter(|e| e.is_storage()) {
+        let reachable = self.reachable.get(storage as usize) == Some(&true);
+        if let Some(entry) = self.entry(storage).filter(|e| reachable && e.is_storage()) {
             children.push_left_spine(entry.child);
         }
         children
@@ -607,7 +613,7 @@ fn parse_view(bytes: &[u8], repairs: &Repairs) -> io::Result<CompoundIndex> {
     let mut fat = read_fat(&view, &difat)?;
     check_fat(&mut fat, &difat_sectors, &difat)?;
     let entries = read_directory(&view, &header, &fat)?;
-    check_tree(&entries)?;
+    let reachable = check_tree(&entries)?;
     let lookup = build_lookup(&entries);
     let minifat = read_minifat(&view, &header, &fat, &entries)?;
     let mini_stream_sectors = entries.first().and_then(|root| match root.start_sector {
@@ -622,6 +628,7 @@ fn parse_view(bytes: &[u8], repairs: &Repairs) -> io::Result<CompoundIndex> {
         minifat,
         mini_stream_sectors,
         entries,
+        reachable,
         lookup,
         repair_notes: Vec::new(),
     })
@@ -1003,8 +1010,9 @@ fn malformed_directory(what: impl std::fmt::Display) -> io::Error {
 /// `Directory::validate` checks it in permissive mode: every entry
 /// reachable from the root (through siblings and children, the root's own
 /// siblings included) is reached once, has a type that fits its place, and
-/// sorts after its left sibling and before its right one.
-fn check_tree(entries: &[DirEntry]) -> io::Result<()> {
+/// sorts after its left sibling and before its right one. Returns which
+/// entries are reachable.
+fn check_tree(entries: &[DirEntry]) -> io::Result<Vec<bool>> {
     let root = entries
         .first()
         .ok_or_else(|| malformed_directory("root entry is missing"))?;
@@ -1066,7 +1074,7 @@ fn check_tree(entries: &[DirEntry]) -> io::Result<()> {
             stack.push(entry.child);
         }
     }
-    Ok(())
+    Ok(visited)
 }
 
 /// The name lookup table: `cfb`'s `build_name_index` inserts every entry
