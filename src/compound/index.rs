@@ -1085,7 +1085,7 @@ fn check_tree(entries: &[DirEntry]) -> io::Result<Vec<bool>> {
 /// that a lookup compares integers until it reaches the one name that can
 /// match.
 fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
-    // (parent, child, insertion order)
+    // (parent, child, insertion order), in the order `cfb` inserts them.
     let mut inserted: Vec<(EntryId, EntryId, usize)> = Vec::new();
     let mut stack = vec![(ROOT_ID, ROOT_ID)];
     while let Some((id, parent)) = stack.pop() {
@@ -1109,25 +1109,24 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
         (Some(a), Some(b)) => a.cmp_key(b) == std::cmp::Ordering::Equal,
         _ => false,
     };
-    inserted.sort_by(|&(pa, a, oa), &(pb, b, ob)| {
-        pa.cmp(&pb)
-            .then_with(|| match (key(a), key(b)) {
-                (Some(ka), Some(kb)) => ka.cmp_key(kb),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .then(oa.cmp(&ob))
-    });
-    let mut lookup: Vec<(EntryId, u64, EntryId)> = Vec::with_capacity(inserted.len());
-    for (parent, child, _) in inserted {
-        match lookup.last_mut() {
-            Some(last) if last.0 == parent && same_key(last.2, child) => last.2 = child,
-            _ => lookup.push((parent, 0, child)),
+    // (parent, hash, insertion order, child): equal keys have equal hashes,
+    // so they end up in one run of equal (parent, hash), in insertion order.
+    let mut by_hash: Vec<(EntryId, u64, usize, EntryId)> = inserted
+        .into_iter()
+        .map(|(parent, child, order)| (parent, key(child).map_or(0, NameKey::hash), order, child))
+        .collect();
+    by_hash.sort_unstable();
+    let mut lookup: Vec<(EntryId, u64, EntryId)> = Vec::with_capacity(by_hash.len());
+    for (at, &(parent, hash, _, child)) in by_hash.iter().enumerate() {
+        let later = by_hash.get(at + 1..).unwrap_or_default();
+        let overridden = later
+            .iter()
+            .take_while(|&&(p, h, _, _)| (p, h) == (parent, hash))
+            .any(|&(_, _, _, other)| same_key(child, other));
+        if !overridden {
+            lookup.push((parent, hash, child));
         }
     }
-    for (_, hash, child) in &mut lookup {
-        *hash = key(*child).map_or(0, NameKey::hash);
-    }
-    lookup.sort_unstable();
     lookup
 }
 
