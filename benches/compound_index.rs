@@ -8,7 +8,8 @@
 //! (b') the same, every stream copied into a `Vec` as `cfb` must; (c)
 //! `fs::read` of every file; then, to see where the index's time goes, the
 //! index parsed and walked, and parsed, walked and every stream looked up
-//! by path. Rounds interleave (a b b' c ... a b b' c ...) so
+//! by path; (d) the index bare: parsed, every stream got by id through
+//! `children` (no paths, no lookups), borrowed. Rounds interleave (a b b' c ... a b b' c ...) so
 //! that drift in the machine's load hits all alike; medians are printed.
 //!
 //! Run: `OXMSG_CORPUS=/work/shared/corpus cargo bench --bench compound_index`
@@ -81,6 +82,28 @@ fn main() {
         }
         found
     };
+    // The index bare: every stream by id through `children`, no paths.
+    let by_id_pass = || {
+        let mut total = 0;
+        for bytes in loaded_ref {
+            let Ok(index) = CompoundIndex::parse(bytes) else {
+                continue;
+            };
+            let mut storages = vec![index.root()];
+            while let Some(storage) = storages.pop() {
+                for child in index.children(storage) {
+                    match index.entry(child) {
+                        Some(entry) if entry.is_stream() => {
+                            total += index.stream_bytes(bytes, child).map_or(0, |data| data.len());
+                        }
+                        Some(_) => storages.push(child),
+                        None => {}
+                    }
+                }
+            }
+        }
+        total
+    };
     let fs_pass = || files.iter().map(|p| std::fs::read(p).unwrap().len()).sum::<usize>();
 
     // Both readers must read the same bytes for the timings to compare.
@@ -97,7 +120,7 @@ fn main() {
     );
 
     let (mut a, mut b, mut b_copy, mut c) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut parse, mut lookup) = (Vec::new(), Vec::new());
+    let (mut parse, mut lookup, mut by_id) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         a.push(time(cfb_pass).0);
         b.push(time(index_pass(false)).0);
@@ -105,17 +128,20 @@ fn main() {
         c.push(time(fs_pass).0);
         parse.push(time(parse_pass).0);
         lookup.push(time(lookup_pass).0);
+        by_id.push(time(by_id_pass).0);
     }
     let (a, b, b_copy, c) = (median(&mut a), median(&mut b), median(&mut b_copy), median(&mut c));
-    let (parse, lookup) = (median(&mut parse), median(&mut lookup));
+    let (parse, lookup, by_id) = (median(&mut parse), median(&mut lookup), median(&mut by_id));
     println!("(a)  cfb open + read every stream:        {a:>12.3?}");
     println!("(b)  index parse + every stream (borrow): {b:>12.3?}");
     println!("(b') index parse + every stream (copy):   {b_copy:>12.3?}");
     println!("(c)  fs::read of every file:              {c:>12.3?}");
     println!("     index parse + walk only:             {parse:>12.3?}");
     println!("     index parse + walk + path lookups:   {lookup:>12.3?}");
+    println!("(d)  index parse + every stream by id:    {by_id:>12.3?}");
     let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
     println!("a / b  = {:.1}x", ratio(a, b));
     println!("a / b' = {:.1}x", ratio(a, b_copy));
+    println!("a / d  = {:.1}x", ratio(a, by_id));
     println!("b / c  = {:.2}, b' / c = {:.2}", ratio(b, c), ratio(b_copy, c));
 }

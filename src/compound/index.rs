@@ -358,13 +358,13 @@ impl CompoundIndex {
     }
 
     /// The entry at `path` ("/", "/a/b"), resolved as `cfb` resolves paths:
-    /// empty and "." components are skipped, ".." goes up one level.
+    /// empty and "." components are skipped, and ".." drops the name before
+    /// it before anything is looked up ("/nope/../a" is "/a").
     pub fn entry_by_path(&self, path: &str) -> io::Result<EntryId> {
         let names = path.split('/').filter(|c| !matches!(*c, "" | "."));
         if !path.split('/').any(|c| c == "..") {
             return self.entry_by_names(names, path);
         }
-        // As `cfb`: ".." removes the name before it, before any lookup.
         let mut kept: Vec<&str> = Vec::new();
         for name in names {
             if name != ".." {
