@@ -23,25 +23,27 @@ pub(crate) fn cfb_uppercase(c: char) -> char {
 }
 
 /// A name normalised for comparison, computed once per directory entry:
-/// its length in UTF-16 code units and its upper-cased characters.
+/// its length in UTF-16 code units, its upper-cased characters and their
+/// hash.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct NameKey {
     utf16_len: usize,
     upper: String,
+    hash: u64,
 }
 
 impl NameKey {
     /// The key of `name`.
     pub(crate) fn new(name: &str) -> NameKey {
-        if name.is_ascii() {
-            return NameKey {
-                utf16_len: name.len(),
-                upper: name.to_ascii_uppercase(),
-            };
-        }
+        let upper: String = if name.is_ascii() {
+            name.to_ascii_uppercase()
+        } else {
+            name.chars().map(cfb_uppercase).collect()
+        };
         NameKey {
             utf16_len: name.encode_utf16().count(),
-            upper: name.chars().map(cfb_uppercase).collect(),
+            hash: hash_code_points(upper.chars().map(u32::from)),
+            upper,
         }
     }
 
@@ -55,7 +57,7 @@ impl NameKey {
     /// A hash of the key, equal to [`hash_name`] of every name that
     /// compares equal to it.
     pub(crate) fn hash(&self) -> u64 {
-        hash_chars(self.upper.chars())
+        self.hash
     }
 
     /// Orders this key against a name not yet normalised, without
@@ -77,15 +79,15 @@ impl NameKey {
 /// A hash of `name` once normalised, computed without allocating.
 pub(crate) fn hash_name(name: &str) -> u64 {
     if name.is_ascii() {
-        return hash_chars(name.bytes().map(|b| char::from(b.to_ascii_uppercase())));
+        return hash_code_points(name.bytes().map(|b| u32::from(b.to_ascii_uppercase())));
     }
-    hash_chars(name.chars().map(cfb_uppercase))
+    hash_code_points(name.chars().map(|c| u32::from(cfb_uppercase(c))))
 }
 
-/// FNV-1a over the characters' code points.
-fn hash_chars(chars: impl Iterator<Item = char>) -> u64 {
-    chars.fold(0xCBF2_9CE4_8422_2325, |hash, c| {
-        (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0000_0100_0000_01B3)
+/// FNV-1a over code points.
+fn hash_code_points(code_points: impl Iterator<Item = u32>) -> u64 {
+    code_points.fold(0xCBF2_9CE4_8422_2325, |hash, c| {
+        (hash ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01B3)
     })
 }
 
@@ -116,5 +118,17 @@ mod tests {
         assert_eq!(cfb_uppercase('é'), 'É');
         assert_eq!(cfb_uppercase('ᾀ'), 'ᾈ');
         assert!(UPPERCASE_EXCEPTIONS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn a_name_hashes_like_every_name_equal_to_it() {
+        for c in (0u32..0x3000).chain(0x1E00..0x2000).filter_map(char::from_u32) {
+            let name = format!("a{c}");
+            let upper = format!("A{}", cfb_uppercase(c));
+            let key = NameKey::new(&name);
+            assert_eq!(key.cmp_name(&upper), Ordering::Equal, "{c:?}");
+            assert_eq!(key.hash(), hash_name(&upper), "{c:?}");
+            assert_eq!(key.hash(), hash_name(&name), "{c:?}");
+        }
     }
 }
