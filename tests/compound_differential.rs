@@ -223,18 +223,21 @@ fn lookups_are_case_insensitive_and_borrow_contiguous_streams() {
     assert!(index.read_stream(&bytes[..bytes.len() - 1], big).is_err());
 }
 
-/// The byte offsets of the directory entries of a small file made by
-/// `sample` (one FAT sector).
+/// The byte offsets of the directory entries of a file made by `build`
+/// (no DIFAT sector).
 fn dir_entry_offsets(bytes: &[u8]) -> Vec<usize> {
     let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
     let sector_len = 1usize << u16::from_le_bytes([bytes[30], bytes[31]]);
-    let fat = (u32_at(76) as usize + 1) * sector_len;
+    let fat_entry = |sector: usize| {
+        let fat_sector = u32_at(76 + 4 * (sector / (sector_len / 4))) as usize;
+        u32_at((fat_sector + 1) * sector_len + 4 * (sector % (sector_len / 4)))
+    };
     let mut offsets = Vec::new();
     let mut sector = u32_at(48);
     while sector < 0xFFFF_FFFA {
         let start = (sector as usize + 1) * sector_len;
         offsets.extend((0..sector_len / 128).map(|k| start + 128 * k));
-        sector = u32_at(fat + 4 * sector as usize);
+        sector = fat_entry(sector as usize);
     }
     offsets
 }
@@ -363,4 +366,50 @@ fn children_of_unreachable_entries_is_empty() {
     assert!(index.entry(slot as u32).unwrap().is_storage());
     assert_eq!(index.children(slot as u32).count(), 0);
     assert_eq!(index.children(index.root()).count(), 4);
+}
+
+/// Many siblings with the same name: a zigzag ("m" whose left child is
+/// "a", whose right child is "m", ...) is in order wherever `cfb` looks
+/// (parent and child only), so `cfb` opens it and finds, for "/m" and
+/// "/a", the entry its name index took last. The index must find the same
+/// one, without a cost quadratic in the number of duplicates.
+#[test]
+fn duplicate_names_resolve_as_cfb_resolves_them() {
+    use oxmsg::__fuzz::CompoundIndex;
+    const N: u32 = 3000;
+    let contents: Vec<(String, Vec<u8>)> = (0..N).map(|i| (format!("/s{i:05}"), Vec::new())).collect();
+    let contents: Vec<(&str, Vec<u8>)> = contents.iter().map(|(p, d)| (p.as_str(), d.clone())).collect();
+    let mut bytes = build(cfb::Version::V3, &contents, &[]);
+    let entries = dir_entry_offsets(&bytes);
+    let put = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put(&mut bytes, entries[0] + 76, 1); // the root's child
+    for id in 1..=N {
+        let at = entries[id as usize];
+        let odd = id % 2 == 1;
+        bytes[at..at + 64].fill(0);
+        bytes[at] = if odd { b'm' } else { b'a' };
+        bytes[at + 64..at + 66].copy_from_slice(&4u16.to_le_bytes());
+        bytes[at + 66] = 2; // stream
+        bytes[at + 67] = 1; // black
+        let next = if id < N { id + 1 } else { 0xFFFF_FFFF };
+        put(&mut bytes, at + 68, if odd { next } else { 0xFFFF_FFFF });
+        put(&mut bytes, at + 72, if odd { 0xFFFF_FFFF } else { next });
+        put(&mut bytes, at + 76, 0xFFFF_FFFF);
+        put(&mut bytes, at + 96, id); // state bits: which entry it is
+    }
+    let start = std::time::Instant::now();
+    let index = CompoundIndex::parse(&bytes).unwrap();
+    let parsed_in = start.elapsed();
+    let compound = cfb::CompoundFile::open(Cursor::new(&bytes[..])).unwrap();
+    for path in ["/m", "/a", "/M", "/A"] {
+        let want = compound.entry(path).unwrap().state_bits();
+        let got = index.entry(index.entry_by_path(path).unwrap()).unwrap().state_bits();
+        assert_eq!(got, want, "{path}");
+    }
+    assert_eq!(index.walk().count(), N as usize + 1);
+    assert!(matches!(assert_agrees(&bytes), Agreement::BothOpened { .. }));
+    assert!(
+        parsed_in < std::time::Duration::from_secs(1),
+        "parse took {parsed_in:?}"
+    );
 }

@@ -1109,22 +1109,27 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
         (Some(a), Some(b)) => a.cmp_key(b) == std::cmp::Ordering::Equal,
         _ => false,
     };
-    // (parent, hash, insertion order, child): equal keys have equal hashes,
-    // so they end up in one run of equal (parent, hash), in insertion order.
+    // (parent, hash, insertion order, child), sorted by parent, hash, key
+    // (compared only when hashes are equal) and insertion order: entries
+    // with equal keys end up next to each other, the last inserted last.
     let mut by_hash: Vec<(EntryId, u64, usize, EntryId)> = inserted
         .into_iter()
         .map(|(parent, child, order)| (parent, key(child).map_or(0, NameKey::hash), order, child))
         .collect();
-    by_hash.sort_unstable();
+    by_hash.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| match (key(a.3), key(b.3)) {
+                (Some(ka), Some(kb)) => ka.cmp_key(kb),
+                _ => std::cmp::Ordering::Equal,
+            })
+            .then(a.2.cmp(&b.2))
+    });
     let mut lookup: Vec<(EntryId, u64, EntryId)> = Vec::with_capacity(by_hash.len());
-    for (at, &(parent, hash, _, child)) in by_hash.iter().enumerate() {
-        let later = by_hash.get(at + 1..).unwrap_or_default();
-        let overridden = later
-            .iter()
-            .take_while(|&&(p, h, _, _)| (p, h) == (parent, hash))
-            .any(|&(_, _, _, other)| same_key(child, other));
-        if !overridden {
-            lookup.push((parent, hash, child));
+    for (parent, hash, _, child) in by_hash {
+        match lookup.last_mut() {
+            Some(last) if last.0 == parent && last.1 == hash && same_key(last.2, child) => last.2 = child,
+            _ => lookup.push((parent, hash, child)),
         }
     }
     lookup
