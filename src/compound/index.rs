@@ -39,7 +39,7 @@ use std::io;
 use std::ops::Range;
 use std::rc::Rc;
 
-use super::names::{hash_name, NameKey};
+use super::names::{hash_name, Name};
 use super::repair::{self, Repairs};
 
 /// Length of the compound file header (MS-CFB 2.2), in bytes.
@@ -133,8 +133,7 @@ impl EntryKind {
 /// One directory entry (MS-CFB 2.6.1), as `cfb` reports it.
 #[derive(Clone, Debug)]
 pub struct DirEntry {
-    name: String,
-    key: NameKey,
+    name: Name,
     kind: EntryKind,
     left: u32,
     right: u32,
@@ -150,7 +149,7 @@ pub struct DirEntry {
 impl DirEntry {
     /// The entry's name ("Root Entry" for the root, whatever the file says).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 
     /// What the entry is.
@@ -353,7 +352,7 @@ impl CompoundIndex {
             .map(|&(_, _, child)| child)
             .find(|&child| {
                 self.entry(child)
-                    .is_some_and(|entry| entry.key.cmp_name(name) == std::cmp::Ordering::Equal)
+                    .is_some_and(|entry| entry.name.key().cmp_name(name) == std::cmp::Ordering::Equal)
             })
     }
 
@@ -559,7 +558,7 @@ impl Iterator for Walk<'_> {
         let path = if entry.kind == EntryKind::Root {
             String::from(&*parent)
         } else {
-            join_path(&parent, &entry.name)
+            join_path(&parent, entry.name())
         };
         if visit_siblings {
             self.push_left_spine(&parent, entry.right);
@@ -958,8 +957,7 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
         (le_u32(raw, 116), len)
     };
     Ok(DirEntry {
-        key: NameKey::new(&name),
-        name,
+        name: Name::from_string(name),
         kind,
         left,
         right,
@@ -973,21 +971,23 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
     })
 }
 
-/// The first `units` UTF-16 code units of a directory entry's name field.
+/// The first `units` UTF-16 code units of a directory entry's name field,
+/// in a string with room for the upper-cased copy [`Name`] appends.
 fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
     let field = raw.get(..2 * units).ok_or_else(truncated)?;
-    if field
-        .chunks_exact(2)
-        .all(|unit| matches!(unit, [low, 0] if *low < 0x80))
-    {
-        // ASCII, the usual case: no UTF-16 decoding needed.
-        let ascii: Vec<u8> = field.iter().step_by(2).copied().collect();
-        return String::from_utf8(ascii).map_err(|_| malformed_entry("name not valid UTF-16"));
+    let mut name = String::with_capacity(2 * units);
+    for unit in field.chunks_exact(2) {
+        match unit {
+            [low, 0] if *low < 0x80 => name.push(char::from(*low)),
+            _ => {
+                let code_units = field.chunks_exact(2).map(|unit| le_u16(unit, 0));
+                return char::decode_utf16(code_units)
+                    .collect::<Result<String, _>>()
+                    .map_err(|_| malformed_entry("name not valid UTF-16"));
+            }
+        }
     }
-    let code_units = field.chunks_exact(2).map(|unit| le_u16(unit, 0));
-    char::decode_utf16(code_units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| malformed_entry("name not valid UTF-16"))
+    Ok(name)
 }
 
 /// `cfb`'s `validate_name`: at most 31 UTF-16 code units (always true of a
@@ -1055,10 +1055,11 @@ fn check_tree(entries: &[DirEntry]) -> io::Result<Vec<bool>> {
             } else {
                 (entry, sibling)
             };
-            if smaller.key.cmp_key(&larger.key) != std::cmp::Ordering::Less {
+            if smaller.name.key().cmp_key(&larger.name.key()) != std::cmp::Ordering::Less {
                 return Err(malformed_directory(format!(
                     "name ordering, {:?} vs {:?}",
-                    entry.name, sibling.name
+                    entry.name(),
+                    sibling.name()
                 )));
             }
             stack.push(link);
@@ -1104,9 +1105,9 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
             stack.push((entry.child, id));
         }
     }
-    let key = |id: EntryId| entries.get(id as usize).map(|e| &e.key);
+    let key = |id: EntryId| entries.get(id as usize).map(|e| e.name.key());
     let same_key = |a: EntryId, b: EntryId| match (key(a), key(b)) {
-        (Some(a), Some(b)) => a.cmp_key(b) == std::cmp::Ordering::Equal,
+        (Some(a), Some(b)) => a.cmp_key(&b) == std::cmp::Ordering::Equal,
         _ => false,
     };
     // (parent, hash, insertion order, child), sorted by parent, hash, key
@@ -1114,13 +1115,13 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
     // with equal keys end up next to each other, the last inserted last.
     let mut by_hash: Vec<(EntryId, u64, usize, EntryId)> = inserted
         .into_iter()
-        .map(|(parent, child, order)| (parent, key(child).map_or(0, NameKey::hash), order, child))
+        .map(|(parent, child, order)| (parent, key(child).map_or(0, |k| k.hash()), order, child))
         .collect();
     by_hash.sort_unstable_by(|a, b| {
         (a.0, a.1)
             .cmp(&(b.0, b.1))
             .then_with(|| match (key(a.3), key(b.3)) {
-                (Some(ka), Some(kb)) => ka.cmp_key(kb),
+                (Some(ka), Some(kb)) => ka.cmp_key(&kb),
                 _ => std::cmp::Ordering::Equal,
             })
             .then(a.2.cmp(&b.2))

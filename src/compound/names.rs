@@ -22,41 +22,77 @@ pub(crate) fn cfb_uppercase(c: char) -> char {
     }
 }
 
-/// A name normalised for comparison, computed once per directory entry:
-/// its length in UTF-16 code units, its upper-cased characters and their
-/// hash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct NameKey {
+/// A directory entry's name and, in the same allocation, its normalised
+/// form, computed once: its length in UTF-16 code units, its upper-cased
+/// characters and their hash.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Name {
+    /// The name, then its upper-cased characters.
+    text: String,
+    /// Where the name ends in `text`.
+    name_len: usize,
     utf16_len: usize,
-    upper: String,
     hash: u64,
 }
 
-impl NameKey {
-    /// The key of `name`.
-    pub(crate) fn new(name: &str) -> NameKey {
-        let upper: String = if name.is_ascii() {
-            name.to_ascii_uppercase()
+impl Name {
+    /// Normalises `name`, appending the upper-cased characters to it (a
+    /// name made with room for them is not reallocated).
+    pub(crate) fn from_string(mut text: String) -> Name {
+        let name_len = text.len();
+        let utf16_len = text.encode_utf16().count();
+        if text.is_ascii() {
+            for i in 0..name_len {
+                let upper = text.as_bytes().get(i).map_or(b'?', u8::to_ascii_uppercase);
+                text.push(char::from(upper));
+            }
         } else {
-            name.chars().map(cfb_uppercase).collect()
-        };
-        NameKey {
-            utf16_len: name.encode_utf16().count(),
-            hash: hash_code_points(upper.chars().map(u32::from)),
-            upper,
+            let upper: String = text.chars().map(cfb_uppercase).collect();
+            text.push_str(&upper);
+        }
+        let hash = hash_code_points(text.get(name_len..).unwrap_or("").chars().map(u32::from));
+        Name {
+            text,
+            name_len,
+            utf16_len,
+            hash,
         }
     }
 
+    /// The name as the file gives it.
+    pub(crate) fn as_str(&self) -> &str {
+        self.text.get(..self.name_len).unwrap_or("")
+    }
+
+    /// The normalised form, for comparisons.
+    pub(crate) fn key(&self) -> NameKey<'_> {
+        NameKey {
+            utf16_len: self.utf16_len,
+            upper: self.text.get(self.name_len..).unwrap_or(""),
+            hash: self.hash,
+        }
+    }
+}
+
+/// A name normalised for comparison; see [`Name::key`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NameKey<'a> {
+    utf16_len: usize,
+    upper: &'a str,
+    hash: u64,
+}
+
+impl NameKey<'_> {
     /// Orders two keys the way MS-CFB orders sibling names.
-    pub(crate) fn cmp_key(&self, other: &NameKey) -> Ordering {
+    pub(crate) fn cmp_key(&self, other: &NameKey<'_>) -> Ordering {
         self.utf16_len
             .cmp(&other.utf16_len)
-            .then_with(|| self.upper.cmp(&other.upper))
+            .then_with(|| self.upper.cmp(other.upper))
     }
 
     /// A hash of the key, equal to [`hash_name`] of every name that
     /// compares equal to it.
-    pub(crate) fn hash(&self) -> u64 {
+    pub(crate) fn hash(self) -> u64 {
         self.hash
     }
 
@@ -97,7 +133,22 @@ mod tests {
 
     #[test]
     fn shorter_names_sort_first_then_case_insensitively() {
-        let key = |s: &str| NameKey::new(s);
+        let names: Vec<Name> = [
+            "zz",
+            "aaa",
+            "abc",
+            "ABC",
+            "abd",
+            "aBc",
+            "straße",
+            "\u{1F600}",
+            "ab",
+            "__substg1.0_0037001f",
+        ]
+        .iter()
+        .map(|s| Name::from_string(s.to_string()))
+        .collect();
+        let key = |s: &str| names.iter().find(|n| n.as_str() == s).unwrap().key();
         assert_eq!(key("zz").cmp_key(&key("aaa")), Ordering::Less);
         assert_eq!(key("abc").cmp_key(&key("ABC")), Ordering::Equal);
         assert_eq!(key("abc").hash(), hash_name("aBc"));
@@ -125,7 +176,9 @@ mod tests {
         for c in (0u32..0x3000).chain(0x1E00..0x2000).filter_map(char::from_u32) {
             let name = format!("a{c}");
             let upper = format!("A{}", cfb_uppercase(c));
-            let key = NameKey::new(&name);
+            let name_and_key = Name::from_string(name.clone());
+            let key = name_and_key.key();
+            assert_eq!(name_and_key.as_str(), name);
             assert_eq!(key.cmp_name(&upper), Ordering::Equal, "{c:?}");
             assert_eq!(key.hash(), hash_name(&upper), "{c:?}");
             assert_eq!(key.hash(), hash_name(&name), "{c:?}");
