@@ -7,4 +7,3 @@ pub(crate) mod diff;
 pub(crate) mod index;
 mod names;
 mod repair;
-mod uppercase;

@@ -1,26 +1,53 @@
 //! Directory entry names as MS-CFB compares them (section 2.6.4, "Red-Black
 //! Tree"): shorter names first (in UTF-16 code units), then names of equal
-//! length compared character by character after upper-casing.
-//!
-//! The upper-casing is `cfb` 0.16's (`internal::path::cfb_uppercase_char`),
-//! which is the reference for what oxmsg accepts: Unicode simple upper case
-//! (the first character of `char::to_uppercase`) except for the characters
-//! of [`UPPERCASE_EXCEPTIONS`], which keep their own upper case.
+//! length compared character by character after upper-casing each with the
+//! Unicode Default Case Conversion Algorithm, *simple* case conversion variant.
 
 use std::cmp::Ordering;
 
-use super::uppercase::UPPERCASE_EXCEPTIONS;
-
-/// The upper case of `c` as MS-CFB name comparison uses it.
+/// The simple upper case of `c` (UnicodeData.txt's Simple_Uppercase_Mapping),
+/// as MS-CFB name comparison uses it.
+///
+/// Rust's `char::to_uppercase` is the *full* mapping: it agrees with the simple
+/// one for every character it maps to a single character, and differs only for
+/// the characters SpecialCasing.txt expands to several (ß → "SS", ŉ → "ʼN",
+/// ᾀ → "ἈΙ", …: 102 of them). Of those, UnicodeData.txt gives a simple upper
+/// case only to the Greek small letters with ypogegrammeni, which map to their
+/// capitals with prosgegrammeni ([`YPOGEGRAMMENI_TO_PROSGEGRAMMENI`]); the
+/// others have none and stay as they are.
+///
+/// `cfb`, our writer, pins its own exceptions to an older Unicode release:
+/// for the 27 characters whose case pairs Unicode 16 added (ƛ, ɤ, ᲊ, ꟍ, ꟛ,
+/// Garay small letters) it leaves them as they are where this follows the
+/// Unicode of Rust's standard library. Only a file with two sibling names that
+/// differ in those letters alone could be read differently.
 pub(crate) fn cfb_uppercase(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_uppercase();
     }
-    match UPPERCASE_EXCEPTIONS.binary_search_by(|&(from, _)| from.cmp(&c)) {
-        Ok(at) => UPPERCASE_EXCEPTIONS.get(at).map_or(c, |&(_, to)| to),
-        Err(_) => c.to_uppercase().next().unwrap_or(c),
+    let mut full = c.to_uppercase();
+    match (full.next(), full.next()) {
+        (Some(single), None) => single,
+        _ => YPOGEGRAMMENI_TO_PROSGEGRAMMENI
+            .iter()
+            .find(|&&(first, last, _)| (first..=last).contains(&c))
+            .and_then(|&(first, _, upper_first)| char::from_u32(upper_first as u32 + (c as u32 - first as u32)))
+            .unwrap_or(c),
     }
 }
+
+/// The characters whose full upper case expands but whose simple upper case
+/// is one other character (UnicodeData.txt): ranges `first..=last` of Greek
+/// small letters with ypogegrammeni and the capital the first one maps to; the
+/// rest of a range follows in order.
+const YPOGEGRAMMENI_TO_PROSGEGRAMMENI: [(char, char, char); 6] = [
+    ('\u{1F80}', '\u{1F87}', '\u{1F88}'),
+    ('\u{1F90}', '\u{1F97}', '\u{1F98}'),
+    ('\u{1FA0}', '\u{1FA7}', '\u{1FA8}'),
+    ('\u{1FB3}', '\u{1FB3}', '\u{1FBC}'),
+    ('\u{1FC3}', '\u{1FC3}', '\u{1FCC}'),
+    ('\u{1FF3}', '\u{1FF3}', '\u{1FFC}'),
+];
 
 /// A directory entry's name and, in the same allocation, its normalised
 /// form, computed once: its length in UTF-16 code units, its upper-cased
@@ -163,12 +190,32 @@ mod tests {
     }
 
     #[test]
-    fn exceptions_keep_their_own_upper_case() {
-        // 'ß' upper-cases to "SS" in full case mapping; MS-CFB keeps it.
-        assert_eq!(cfb_uppercase('ß'), 'ß');
+    fn simple_upper_case_is_one_character() {
+        // Values from UnicodeData.txt (field 12, Simple_Uppercase_Mapping).
+        assert_eq!(cfb_uppercase('ß'), 'ß'); // full mapping: "SS"
+        assert_eq!(cfb_uppercase('ŉ'), 'ŉ'); // full mapping: "ʼN"
+        assert_eq!(cfb_uppercase('ﬀ'), 'ﬀ'); // full mapping: "FF"
         assert_eq!(cfb_uppercase('é'), 'É');
-        assert_eq!(cfb_uppercase('ᾀ'), 'ᾈ');
-        assert!(UPPERCASE_EXCEPTIONS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(cfb_uppercase('ᾀ'), 'ᾈ'); // 1F80 -> 1F88
+        assert_eq!(cfb_uppercase('ᾧ'), 'ᾯ'); // 1FA7 -> 1FAF
+        assert_eq!(cfb_uppercase('ᾳ'), 'ᾼ'); // 1FB3 -> 1FBC
+        assert_eq!(cfb_uppercase('ῳ'), 'ῼ'); // 1FF3 -> 1FFC
+        assert_eq!(cfb_uppercase('ᾈ'), 'ᾈ'); // titlecase already: no simple upper
+        assert_eq!(cfb_uppercase('ж'), 'Ж');
+    }
+
+    #[test]
+    fn every_expanding_character_maps_to_itself_or_a_capital_of_it() {
+        let mut to_other = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let upper = cfb_uppercase(c);
+            if c.to_uppercase().count() > 1 && upper != c {
+                // The capital with prosgegrammeni lower-cases back to c.
+                assert_eq!(upper.to_lowercase().collect::<Vec<_>>(), [c], "{c:?}");
+                to_other += 1;
+            }
+        }
+        assert_eq!(to_other, 27);
     }
 
     #[test]
