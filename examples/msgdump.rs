@@ -19,7 +19,8 @@ use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
 use oxmsg::{
-    tags, Access, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue, RecipientType, Session,
+    tags, Access, AttachMethod, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue,
+    RecipientType, Session,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -168,7 +169,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     )?;
     msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, sent)?;
-    msg.set(tags::IMPORTANCE, 1)?;
+    msg.set(tags::IMPORTANCE, oxmsg::Importance::Normal)?;
     msg.set(tags::READ_RECEIPT_REQUESTED, false)?;
     msg.add_recipient(RecipientType::To, "Bob Example", "bob@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Carol Example", "carol@example.com")?;
@@ -307,7 +308,7 @@ fn attachment_json<A: Access>(att: &Attachment<'_, A>) -> Result<Value, Failure>
         "filename": att.filename()?,
         "size": size,
         "sha256": sha256,
-        "method": att.method()?,
+        "method": att.method()?.map(|m| m.value()),
         "embedded": embedded,
     }))
 }
@@ -456,11 +457,11 @@ fn dump_message<A: Access>(out: &mut impl Write, msg: &Message<'_, A>, depth: us
 fn dump_attachment<A: Access>(out: &mut impl Write, att: &Attachment<'_, A>, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
     let method = match att.method()? {
-        Some(1) => "by value".to_string(),
-        Some(2) => "by reference".to_string(),
-        Some(5) => "embedded message".to_string(),
-        Some(6) => "OLE object".to_string(),
-        Some(n) => format!("method {n}"),
+        Some(AttachMethod::ByValue) => "by value".to_string(),
+        Some(AttachMethod::ByReference) => "by reference".to_string(),
+        Some(AttachMethod::EmbeddedMessage) => "embedded message".to_string(),
+        Some(AttachMethod::Ole) => "OLE object".to_string(),
+        Some(n) => format!("method {}", n.value()),
         None => "no method".to_string(),
     };
     let name = att.filename()?.unwrap_or_else(|| "(no name)".into());

@@ -20,7 +20,7 @@ fn main() -> oxmsg::Result<()> {
     // The sender, and who it is sent on behalf of (here the same person).
     msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from(SystemTime::now()))?;
-    msg.set(tags::IMPORTANCE, 2)?; // 0 low, 1 normal, 2 high; a typed tag only takes an i32
+    msg.set(tags::IMPORTANCE, oxmsg::Importance::High)?; // a typed tag takes exactly its type
 
     msg.add_recipient(RecipientType::To, "Bob Example", "bob@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Carol Example", "carol@example.com")?;

@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Rows keep their PR_ROWID; MODIFY replaces a whole row, REMOVE drops it.
     let rows = msg.recipients()?;
-    let bob = rows[1].row_id();
+    let bob = rows[1].id();
     let cy = rows[2].id();
     msg.modify_recipients([
         RecipientChange::Modify(
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (tags::RECIPIENT_TYPE.tag(), PropValue::Long(RecipientType::To.value())),
             ],
         ),
-        RecipientChange::Remove(cy.row()),
+        RecipientChange::Remove(cy),
     ])?;
     for r in msg.to()? {
         println!(

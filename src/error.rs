@@ -29,6 +29,8 @@ pub mod scode {
     pub const MAPI_E_INVALID_OBJECT: u32 = 0x8004_0108;
     /// `MAPI_E_OBJECT_DELETED`.
     pub const MAPI_E_OBJECT_DELETED: u32 = 0x8004_010A;
+    /// `MAPI_E_BUSY`.
+    pub const MAPI_E_BUSY: u32 = 0x8004_010B;
     /// `MAPI_E_NOT_ENOUGH_DISK`.
     pub const MAPI_E_NOT_ENOUGH_DISK: u32 = 0x8004_010D;
     /// `MAPI_E_NOT_FOUND`.
@@ -199,6 +201,36 @@ pub enum Error {
         skipped: Vec<String>,
     },
 
+    /// A call back into the session from a caller's reader or writer (or
+    /// a property stream being read) needed a compound file that the
+    /// unfinished outer call is using. Nothing changed; retry after the
+    /// outer call returns. MAPI: `MAPI_E_BUSY`.
+    #[error("busy: {what}")]
+    Busy {
+        /// What was busy.
+        what: String,
+    },
+
+    /// A save was asked while a stream written on the object (or on an
+    /// object inside it) is open and not committed, so the save would leave
+    /// its bytes out. Commit or drop the stream first. MAPI: `MAPI_E_BUSY`.
+    #[error("a written stream is still open on {what}: commit or drop it before saving")]
+    StreamOpen {
+        /// The object the stream is open on.
+        what: String,
+    },
+
+    /// Every attachment or recipient number that the file allows has been
+    /// used: numbers are never reused within a file's life.
+    /// MAPI: `MAPI_E_TOO_BIG`.
+    #[error("no {what} number is left: numbers are never reused and the file's next number is {next}")]
+    IdsExhausted {
+        /// `attachment` or `recipient`.
+        what: &'static str,
+        /// The next number the file names.
+        next: u64,
+    },
+
     /// An I/O error outside the compound file's contents: the file system,
     /// the caller's reader or writer.
     #[error("I/O error while {context}")]
@@ -232,6 +264,8 @@ impl Error {
             Error::WrongSession { .. } => MAPI_E_INVALID_OBJECT,
             Error::NameNotMapped { .. } => MAPI_E_NOT_FOUND,
             Error::NameMapFull => MAPI_E_TOO_BIG,
+            Error::Busy { .. } | Error::StreamOpen { .. } => MAPI_E_BUSY,
+            Error::IdsExhausted { .. } => MAPI_E_TOO_BIG,
             Error::Io { source, .. } => io_kind_scode(source.kind()),
         }
     }
@@ -270,6 +304,17 @@ impl Error {
     pub(crate) fn io(err: io::Error, context: impl Into<String>) -> Error {
         Error::Io {
             context: context.into(),
+            source: err,
+        }
+    }
+}
+
+/// A caller's I/O error, for `?` in code that mixes `std::io` and oxmsg
+/// calls. oxmsg's own I/O errors carry what oxmsg was doing instead.
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Error {
+        Error::Io {
+            context: "an I/O operation".into(),
             source: err,
         }
     }

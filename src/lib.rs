@@ -74,6 +74,7 @@
 mod access;
 mod arena;
 mod attach;
+mod compound;
 mod error;
 mod extract;
 pub(crate) mod format;
@@ -88,17 +89,17 @@ mod store;
 mod stream;
 pub mod table;
 
-pub use access::{Access, ReadOnly, ReadWrite};
-pub use attach::{Attachment, AttachmentId, ATTACH_BY_REFERENCE, ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, ATTACH_OLE};
+pub use access::{Access, ReadOnly, ReadWrite, Writable};
+pub use attach::{Attachment, AttachmentId};
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use message::Message;
 pub use options::{Limits, OpenOptions};
 pub use prop::{
-    kind, named, tags, FileTime, Guid, NamedProp, NamedTag, PropAttr, PropKind, PropName, PropTag, PropType, PropValue,
-    String8, Tag,
+    kind, named, tags, AttachMethod, FileTime, Guid, Importance, LongEnum, NamedProp, NamedTag, PropAttr, PropInput,
+    PropKind, PropName, PropTag, PropType, PropValue, RecipientType, Sensitivity, String8, Tag,
 };
-pub use recipient::{Recipient, RecipientChange, RecipientType, RowId};
+pub use recipient::{Recipient, RecipientChange, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};
 

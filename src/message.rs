@@ -42,7 +42,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// The id of this message, to keep as plain data.
     pub fn id(&self) -> MessageId {
         MessageId {
-            session: self.session.id,
+            session: self.session.engine.id,
             node: self.key,
         }
     }
@@ -50,22 +50,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// Whether string properties of this message's file are PT_UNICODE
     /// (`STORE_UNICODE_OK` in PR_STORE_SUPPORT_MASK, MS-OXMSG 2.1.1.1).
     pub fn is_unicode(&self) -> bool {
-        self.session
-            .inner
-            .borrow()
-            .file(self.key)
-            .map(|f| f.unicode)
-            .unwrap_or(true)
+        self.session.engine.is_unicode(self.key).unwrap_or(true)
     }
 
     /// Whether this message is embedded in an attachment.
     pub fn is_embedded(&self) -> bool {
-        self.session
-            .inner
-            .borrow()
-            .message(self.key)
-            .map(|m| m.parent.is_some())
-            .unwrap_or(false)
+        self.session.engine.is_embedded(self.key).unwrap_or(false)
     }
 
     /// Accepts that items skipped while reading this message's file
@@ -73,14 +63,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// left out when it is saved. Without this, a save of a message with
     /// skipped items fails with [`Error::DamageNotAccepted`] listing them.
     /// Parts of the file that were never read are copied whole either way.
-    pub fn accept_damage(&self) {
-        let mut inner = self.session.inner.borrow_mut();
-        let Ok(file) = inner.message(self.key).map(|m| m.file) else {
-            return;
-        };
-        if let Some(f) = inner.files.get_mut(file) {
-            f.damage_accepted = true;
-        }
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when called from a caller's reader or writer in the
+    /// middle of another call.
+    pub fn accept_damage(&self) -> Result<()> {
+        self.session.engine.accept_damage(self.key)
     }
 
     /// Writes this message as a complete .msg to `out`, with what has been
@@ -94,7 +82,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// Like KB171907's "save as .msg": a new storage, `CopyTo`, `SaveChanges`.
     pub fn save_to(&self, mut out: impl Write) -> Result<()> {
-        self.session.inner.borrow_mut().save_to_writer(self.key, &mut out)
+        self.session.engine.save_to_writer(self.key, &mut out)
     }
 
     /// The bytes of this message as a complete .msg (see [`Self::save_to`]).
@@ -102,9 +90,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
-        self.save_to(&mut v)?;
-        Ok(v)
+        self.session.engine.to_bytes(self.key)
     }
 
     /// Writes this message as a complete .msg at `path`, atomically (a
@@ -113,7 +99,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn save_as(&self, path: impl AsRef<Path>) -> Result<()> {
-        self.session.inner.borrow_mut().save_as_path(self.key, path.as_ref())
+        self.session.engine.save_as_path(self.key, path.as_ref())
     }
 }
 
@@ -134,7 +120,7 @@ impl<'s> Message<'s, ReadWrite> {
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READWRITE)`.
     pub fn save_changes(&self) -> Result<()> {
-        self.session.inner.borrow_mut().save_top(self.key)
+        self.session.engine.save_top(self.key)
     }
 
     /// Sets the sender of an SMTP message the way Outlook writes it: the
@@ -192,33 +178,47 @@ impl<'s> Message<'s, ReadWrite> {
     /// changes are discarded).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] when the message was not opened over a
-    /// `cfb::CompoundFile<F>` of this `F`.
+    /// [`Error::InvalidParameter`] for an embedded message (its file is its
+    /// top-level message's), or when the message was not opened over a
+    /// `cfb::CompoundFile<F>` of this `F`; nothing is taken then.
     pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>> {
-        let mut inner = self.session.inner.borrow_mut();
-        let file = inner.message(self.key)?.file;
-        let store = inner
-            .files
-            .get_mut(file)
-            .and_then(|f| f.store.take())
-            .ok_or_else(|| Error::InvalidParameter {
-                detail: "the message has no compound file".into(),
-            })?;
-        drop(inner);
-        match store.into_any().downcast::<cfb::CompoundFile<F>>() {
-            Ok(cf) => Ok(*cf),
-            Err(_) => Err(Error::InvalidParameter {
+        let any =
+            self.session
+                .engine
+                .take_top_store(self.key, std::any::TypeId::of::<cfb::CompoundFile<F>>(), false)?;
+        any.downcast::<cfb::CompoundFile<F>>()
+            .map(|cf| *cf)
+            .map_err(|_| Error::InvalidParameter {
                 detail: "the message was not opened over a compound file of this type".into(),
-            }),
-        }
+            })
+    }
+
+    /// Closes the message and gives back the reader-writer it was opened
+    /// on with [`Session::open_rw`] (for a `Cursor<Vec<u8>>`, the bytes as
+    /// last saved). Save first: unsaved changes are discarded.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an embedded message, or when the
+    /// message was not opened with `open_rw` over an `F`; nothing is taken
+    /// then.
+    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + 'static>(self) -> Result<F> {
+        type Store<F> = cfb::CompoundFile<crate::compound::repair::Repaired<F>>;
+        let any = self
+            .session
+            .engine
+            .take_top_store(self.key, std::any::TypeId::of::<Store<F>>(), true)?;
+        any.downcast::<crate::compound::repair::Repaired<F>>()
+            .ok()
+            .and_then(|r| (*r).take_inner())
+            .ok_or_else(|| Error::InvalidParameter {
+                detail: "the message was not opened with open_rw over this type".into(),
+            })
     }
 }
 
 impl<A: Access> Drop for Message<'_, A> {
     fn drop(&mut self) {
-        if let Ok(mut inner) = self.session.inner.try_borrow_mut() {
-            inner.release(self.key);
-        }
+        self.session.engine.release(self.key);
     }
 }
 

@@ -54,7 +54,7 @@ macro_rules! prop_methods {
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
             ) -> $crate::Result<Option<$crate::prop::PropValue>> {
-                self.session.inner.borrow_mut().get_value(self.key, tag.into())
+                self.session.engine.get_value(self.key, tag.into())
             }
 
             /// Every property with its value (PT_OBJECT ones as
@@ -84,7 +84,7 @@ macro_rules! prop_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetPropList` on ", $what, ".")]
             pub fn prop_list(&self) -> $crate::Result<Vec<$crate::prop::PropTag>> {
-                self.session.inner.borrow().prop_list(self.key)
+                self.session.engine.prop_list(self.key)
             }
 
             /// The `PROPATTR_*` attributes stored with a property, or `None`
@@ -99,7 +99,7 @@ macro_rules! prop_methods {
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
             ) -> $crate::Result<Option<$crate::prop::PropAttr>> {
-                self.session.inner.borrow().attributes(self.key, tag.into())
+                self.session.engine.attributes(self.key, tag.into())
             }
 
             /// Opens a property as a stream for reading, without loading it.
@@ -114,8 +114,8 @@ macro_rules! prop_methods {
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
             ) -> $crate::Result<$crate::stream::PropStream<'_>> {
-                let (t, r) = self.session.inner.borrow_mut().open_read(self.key, tag.into())?;
-                $crate::stream::PropStream::new(t, r)
+                let opened = self.session.engine.open_read(self.key, tag.into())?;
+                $crate::stream::PropStream::new(&self.session.engine, opened)
             }
 
             /// The undecoded bytes of a PT_STRING8 property (`None` when the
@@ -135,24 +135,24 @@ macro_rules! prop_methods {
             /// override; else PR_MESSAGE_CODEPAGE; else the ANSI code page of
             /// PR_MESSAGE_LOCALE_ID; else PR_INTERNET_CPID when it is a
             /// Windows ANSI code page; else the enclosing message's; else 1252.
+            /// 1252 also when the session is busy (see [`Error::Busy`]).
             pub fn codepage(&self) -> u32 {
-                self.session.inner.borrow().codepage(self.key)
+                self.session.engine.codepage(self.key).unwrap_or(1252)
             }
 
-            /// What was wrong in this object's storage but could be read past.
+            /// What was wrong in this object's storage but could be read past
+            /// (empty when the session is busy, see [`Error::Busy`]).
             pub fn warnings(&self) -> Vec<String> {
-                self.session.inner.borrow().warnings(self.key)
+                self.session.engine.warnings(self.key).unwrap_or_default()
             }
-        }
-
-        impl<'s> $ty<'s, $crate::access::ReadWrite> {
             /// Sets a typed property; the value's type is checked at compile
             /// time. The change stays in memory until saved.
             ///
             /// ```
             /// # let session = oxmsg::Session::new();
             /// # let msg = session.create_in_memory()?;
-            /// msg.set(oxmsg::tags::IMPORTANCE, 2)?;
+            /// msg.set(oxmsg::tags::IMPORTANCE, oxmsg::Importance::High)?;
+            /// msg.set(oxmsg::tags::SUBJECT, "Hello")?;
             /// # Ok::<(), oxmsg::Error>(())
             /// ```
             ///
@@ -164,18 +164,25 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, " for one value.")]
-            pub fn set<K: $crate::prop::PropKind>(
+            pub fn set<K: $crate::prop::PropKind, V: $crate::prop::PropInput<K>>(
                 &self,
                 tag: $crate::prop::Tag<K>,
-                value: impl Into<K::Value>,
-            ) -> $crate::Result<()> {
-                self.set_value(tag.tag(), K::into_value(value.into()))
+                value: V,
+            ) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
+                self.set_value(tag.tag(), K::into_value(value.into_prop()))
             }
 
-            /// Sets any property; the tag's type is replaced by the value's.
+            /// Sets any property. The value's type must be the tag's (a
+            /// PT_STRING8 and a PT_UNICODE value are interchangeable, and a
+            /// PT_UNSPECIFIED tag takes the value's type).
             ///
             /// # Errors
-            /// As [`Self::set`].
+            /// As [`Self::set`]; [`Error::BadValue`] when the value's type is
+            /// not the tag's, or an ANSI message's code page cannot hold a
+            /// string (unless lossy ANSI writing was chosen).
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, ".")]
@@ -183,11 +190,11 @@ macro_rules! prop_methods {
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
                 value: $crate::prop::PropValue,
-            ) -> $crate::Result<()> {
-                self.session
-                    .inner
-                    .borrow_mut()
-                    .set_value(self.key, tag.into(), value)
+            ) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
+                self.session.engine.set_value(self.key, tag.into(), value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -198,8 +205,11 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::DeleteProps` on ", $what, ".")]
-            pub fn delete(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<bool> {
-                self.session.inner.borrow_mut().delete(self.key, tag.into())
+            pub fn delete(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<bool>
+            where
+                A: $crate::access::Writable,
+            {
+                self.session.engine.delete(self.key, tag.into())
             }
 
             /// Sets the `PROPATTR_*` attributes of a property (written in its
@@ -215,16 +225,19 @@ macro_rules! prop_methods {
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
                 attr: $crate::prop::PropAttr,
-            ) -> $crate::Result<()> {
-                self.session
-                    .inner
-                    .borrow_mut()
-                    .set_attributes(self.key, tag.into(), attr)
+            ) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
+                self.session.engine.set_attributes(self.key, tag.into(), attr)
             }
 
-            /// Opens a property for writing as a stream; what is written
-            /// replaces the value when the stream is committed or dropped.
-            /// Large values are buffered in a temporary file, not memory.
+            /// Opens a property for writing as a stream. What is written
+            /// becomes the value only on [`PropStreamMut::commit`](crate::PropStreamMut::commit);
+            /// dropping the stream discards it. While it is open, saving the
+            /// object (or a message it is in) fails with
+            /// [`Error::StreamOpen`]. Large values are buffered in a
+            /// temporary file, not memory.
             ///
             /// # Errors
             /// [`Error::Computed`] / [`Error::NoAccess`] as for `set`.
@@ -234,12 +247,19 @@ macro_rules! prop_methods {
             pub fn open_stream_mut(
                 &self,
                 tag: impl Into<$crate::prop::PropTag>,
-            ) -> $crate::Result<$crate::stream::PropStreamMut<'_>> {
+            ) -> $crate::Result<$crate::stream::PropStreamMut<'_>>
+            where
+                A: $crate::access::Writable,
+            {
                 let tag = tag.into();
-                if $crate::store::is_computed(tag.id()) {
-                    return Err($crate::Error::Computed { tag });
-                }
-                Ok($crate::stream::PropStreamMut::new(self.session, self.key, tag))
+                self.session.engine.check_writable(self.key, tag)?;
+                let writers = self.session.engine.writers(self.key)?;
+                Ok($crate::stream::PropStreamMut::new(
+                    &self.session.engine,
+                    self.key,
+                    tag,
+                    writers,
+                ))
             }
         }
     };

@@ -73,6 +73,7 @@ impl Default for Limits {
 /// # Ok::<(), oxmsg::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OpenOptions {
     /// Bounds on sizes, counts and depths read from the file.
     pub limits: Limits,
@@ -81,6 +82,37 @@ pub struct OpenOptions {
     /// Decode PT_STRING8 values with this code page instead of the one the
     /// file implies. Default `None`.
     pub codepage_override: Option<u32>,
+    /// In an ANSI message, write a character its code page cannot hold as
+    /// `?` (as `WideCharToMultiByte` does) instead of failing with
+    /// [`crate::Error::BadValue`]. Default `false`: nothing is lost silently.
+    pub lossy_ansi: bool,
+}
+
+impl OpenOptions {
+    /// Default options: lenient reading, default limits.
+    pub fn new() -> OpenOptions {
+        OpenOptions::default()
+    }
+    /// Refuse, rather than skip, what breaks MS-OXMSG.
+    pub fn strict(mut self, strict: bool) -> OpenOptions {
+        self.strict = strict;
+        self
+    }
+    /// Bounds on sizes, counts and depths read from the file.
+    pub fn limits(mut self, limits: Limits) -> OpenOptions {
+        self.limits = limits;
+        self
+    }
+    /// Decode PT_STRING8 values with this code page.
+    pub fn codepage_override(mut self, codepage: Option<u32>) -> OpenOptions {
+        self.codepage_override = codepage;
+        self
+    }
+    /// Allow lossy ANSI writing (see [`OpenOptions::lossy_ansi`]).
+    pub fn lossy_ansi(mut self, lossy: bool) -> OpenOptions {
+        self.lossy_ansi = lossy;
+        self
+    }
 }
 
 impl OpenOptions {

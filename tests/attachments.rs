@@ -4,7 +4,10 @@
 use std::io::{Cursor, Read, Write};
 
 use oxmsg::table::Restriction;
-use oxmsg::{tags, Error, PropTag, PropValue, RecipientType, Session, ATTACH_BY_REFERENCE, ATTACH_OLE};
+use oxmsg::{tags, AttachMethod, Error, PropTag, PropValue, RecipientType, Session};
+
+const ATTACH_BY_REFERENCE: AttachMethod = AttachMethod::ByReference;
+const ATTACH_OLE: AttachMethod = AttachMethod::Ole;
 
 fn read_stream(cf: &mut cfb::CompoundFile<Cursor<Vec<u8>>>, path: &str) -> Vec<u8> {
     let mut v = Vec::new();
@@ -136,10 +139,10 @@ fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
     };
     assert_eq!(id.num(), 1, "attachment numbers are never reused");
     assert_eq!(m.get(tags::HASATTACH).unwrap(), Some(true));
-    m.delete_attachment(id.num()).unwrap();
+    m.delete_attachment(id).unwrap();
     assert!(matches!(m.open_attachment_by_id(id), Err(Error::ObjectDeleted { .. })));
     assert_eq!(m.get(tags::HASATTACH).unwrap(), Some(false));
-    assert!(matches!(m.delete_attachment(id.num()), Err(Error::NotFound { .. })));
+    assert!(matches!(m.delete_attachment(id), Err(Error::ObjectDeleted { .. })));
 
     // A handle opened through another handle of the same embedded message
     // sees the deletion at run time.
@@ -147,9 +150,9 @@ fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
     let e1 = outer.create_embedded().unwrap();
     let inner_att = e1.create_attachment().unwrap();
     inner_att.save_changes().unwrap();
-    let num = inner_att.num();
+    let inner_id = inner_att.id();
     let mut e2 = outer.open_embedded().unwrap(); // the same embedded message
-    e2.delete_attachment(num).unwrap();
+    e2.delete_attachment(inner_id).unwrap();
     assert!(matches!(
         inner_att.set(tags::DISPLAY_NAME, "x"),
         Err(Error::ObjectDeleted { .. })
@@ -163,11 +166,14 @@ fn header_counters_follow_the_storages() {
     let mut m = s.create_in_memory().unwrap();
     m.add_recipient(RecipientType::To, "A", "a@example.com").unwrap();
     m.add_recipient(RecipientType::To, "B", "b@example.com").unwrap();
+    let mut ids = Vec::new();
     for _ in 0..3 {
-        m.create_attachment().unwrap().save_changes().unwrap();
+        let a = m.create_attachment().unwrap();
+        a.save_changes().unwrap();
+        ids.push(a.id());
     }
-    m.delete_attachment(1).unwrap();
-    let first = m.recipients().unwrap()[0].row_id();
+    m.delete_attachment(ids[1]).unwrap();
+    let first = m.recipients().unwrap()[0].id();
     m.modify_recipients([oxmsg::RecipientChange::Remove(first)]).unwrap();
     // next recipient id, next attachment id, recipient count, attachment count
     assert_eq!(header(&m.to_bytes().unwrap()), [2, 3, 1, 2]);

@@ -282,10 +282,7 @@ type Case = (Option<i32>, Option<i32>, Option<i32>, u32);
 /// and after a write and a reopen.
 #[test]
 fn codepage_rule_precedence_on_new_ansi_messages() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
     // (PR_MESSAGE_CODEPAGE, PR_MESSAGE_LOCALE_ID, PR_INTERNET_CPID) → expected
     let cases: &[Case] = &[
@@ -322,11 +319,7 @@ fn codepage_rule_precedence_on_new_ansi_messages() {
 /// session's code page and reads back as the same text.
 #[test]
 fn ansi_session_writes_string8_in_its_codepage() {
-    let opts = SessionOptions {
-        unicode: false,
-        ansi_codepage: 1251,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false).ansi_codepage(1251);
     let session = Session::with_options(opts);
     let msg = session.create_in_memory().unwrap();
     msg.set(tags::SUBJECT, "Привет").unwrap();

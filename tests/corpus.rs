@@ -442,7 +442,7 @@ fn compare_attachments<A: Access>(
         t.check(
             &f("attachments.attach_method"),
             &who,
-            method.map(|m| m as i64) == e["attach_method"].as_i64(),
+            method.map(|m| m.value() as i64) == e["attach_method"].as_i64(),
             || format!("oxmsg {method:?}, record {}", e["attach_method"]),
         );
         let emb = e["is_embedded"].as_bool().unwrap_or(false);

@@ -243,10 +243,7 @@ fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
     }
     let dir = tempfile::tempdir().unwrap();
     for unicode in [true, false] {
-        let session = Session::with_options(SessionOptions {
-            unicode,
-            ..Default::default()
-        });
+        let session = Session::with_options(SessionOptions::default().unicode(unicode));
         let path = dir.path().join(if unicode { "unicode.msg" } else { "ansi.msg" });
         build(&session, &path, 3).unwrap();
 

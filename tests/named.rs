@@ -430,11 +430,11 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     let role = msg.map_named(RCPT_ROLE).unwrap();
     let rank = msg.map_named(RCPT_RANK).unwrap();
     msg.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
-    let row = msg.recipients().unwrap()[0].row_id();
+    let row_id = msg.recipients().unwrap()[0].id();
     let mut props: Vec<(PropTag, PropValue)> = msg.recipients().unwrap()[0].props().to_vec();
     props.push((role.tag(), PropValue::Unicode("Chair".into())));
     props.push((rank.tag(), PropValue::Long(1)));
-    msg.modify_recipients([RecipientChange::Modify(row, props)]).unwrap();
+    msg.modify_recipients([RecipientChange::Modify(row_id, props)]).unwrap();
 
     // Mapping errors.
     assert!(matches!(

@@ -38,10 +38,7 @@ fn edit(bytes: Vec<u8>, f: impl FnOnce(&mut cfb::CompoundFile<Cursor<Vec<u8>>>))
 }
 
 fn strict() -> OpenOptions {
-    OpenOptions {
-        strict: true,
-        ..Default::default()
-    }
+    OpenOptions::new().strict(true)
 }
 
 #[test]
@@ -73,7 +70,7 @@ fn saving_a_damaged_message_needs_an_explicit_choice() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
     let m = s.open_rw(Cursor::new(bytes)).unwrap();
-    m.set(tags::IMPORTANCE, 2).unwrap();
+    m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
     match m.save_changes() {
         Err(Error::DamageNotAccepted { skipped }) => {
             assert_eq!(skipped.len(), 1);
@@ -83,10 +80,10 @@ fn saving_a_damaged_message_needs_an_explicit_choice() {
     }
     // The copy to bytes is refused the same way, until the caller accepts.
     assert!(matches!(m.to_bytes(), Err(Error::DamageNotAccepted { .. })));
-    m.accept_damage();
+    m.accept_damage().unwrap();
     let saved = m.to_bytes().unwrap();
     let back = s.open(Cursor::new(saved)).unwrap();
-    assert_eq!(back.get(tags::IMPORTANCE).unwrap(), Some(2));
+    assert_eq!(back.get(tags::IMPORTANCE).unwrap(), Some(oxmsg::Importance::High));
     assert_eq!(back.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     assert_eq!(back.recipients().unwrap().len(), 2);
     assert!(back.warnings().is_empty(), "{:?}", back.warnings());

@@ -807,7 +807,7 @@ fn new_embedded_attachment_lists_pr_attach_data_obj() {
         inner.save_changes().unwrap();
     }
     a.save_changes().unwrap();
-    assert_eq!(a.method().unwrap(), Some(5));
+    assert_eq!(a.method().unwrap(), Some(oxmsg::AttachMethod::EmbeddedMessage));
     assert!(a.is_embedded());
     // After a write and a reopen the entry is there (written by save.rs).
     drop(a);
@@ -825,10 +825,7 @@ fn new_embedded_attachment_lists_pr_attach_data_obj() {
 
 #[test]
 fn every_property_type_round_trips_ansi() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
     let m = build_every_type(&session);
     assert!(!m.is_unicode());
@@ -1076,10 +1073,7 @@ fn written_file_follows_ms_oxmsg_layout() {
 
 #[test]
 fn ansi_file_has_no_store_unicode_ok() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
     let m = session.create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Hi").unwrap();
@@ -1217,7 +1211,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     {
         let m = session.create(&path).unwrap();
         m.set(tags::SUBJECT, "read-only subject").unwrap();
-        m.set(tags::IMPORTANCE, 2).unwrap();
+        m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
         assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr::DEFAULT));
         assert_eq!(
             m.attributes(tags::BODY).unwrap(),
@@ -1256,9 +1250,9 @@ fn set_attributes_round_trips_and_is_enforced() {
         "delete of a mandatory property: {e:?}"
     );
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("read-only subject"));
-    assert_eq!(m.get(tags::IMPORTANCE).unwrap(), Some(2));
+    assert_eq!(m.get(tags::IMPORTANCE).unwrap(), Some(oxmsg::Importance::High));
     // A mandatory but writable property can still be set.
-    m.set(tags::IMPORTANCE, 0).unwrap();
+    m.set(tags::IMPORTANCE, oxmsg::Importance::Low).unwrap();
     // Attributes survive an unrelated save.
     m.set(tags::BODY, "body").unwrap();
     m.save_changes().unwrap();

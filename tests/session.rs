@@ -14,21 +14,21 @@ use shared_buf::SharedBuf;
 #[test]
 fn a_session_enumerates_its_open_messages() {
     let s = Session::new();
-    assert!(s.open_messages().is_empty());
+    assert!(s.open_messages().unwrap().is_empty());
     let a = s.create_in_memory().unwrap();
     let bytes = a.to_bytes().unwrap();
     let b = s.open(Cursor::new(bytes)).unwrap();
-    let ids = s.open_messages();
+    let ids = s.open_messages().unwrap();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&a.id()) && ids.contains(&b.id()));
     // Attachments and embedded messages are not top-level messages.
     let att = a.create_attachment().unwrap();
     let _inner = att.create_embedded().unwrap();
-    assert_eq!(s.open_messages().len(), 2);
+    assert_eq!(s.open_messages().unwrap().len(), 2);
     let b_id = b.id();
     drop(b);
     assert!(!s.is_open(b_id));
-    assert_eq!(s.open_messages().len(), 1);
+    assert_eq!(s.open_messages().unwrap().len(), 1);
     // An id from another session names nothing here.
     let other = Session::new();
     assert!(!other.is_open(a.id()));
@@ -151,7 +151,8 @@ fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     let buf = SharedBuf::new(bytes);
 
     let mut msg = s.open_rw(buf.clone()).unwrap();
-    msg.delete_attachment(0).unwrap();
+    let id = msg.open_attachment(0).unwrap().id();
+    msg.delete_attachment(id).unwrap();
     msg.save_changes().unwrap();
     drop(msg);
     let after = buf.contents();

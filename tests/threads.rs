@@ -107,7 +107,7 @@ fn summarize<A: Access>(msg: &Message<'_, A>) -> MsgSummary {
                     AttSummary {
                         num: n,
                         name: r(a.filename()),
-                        method: r(a.method()),
+                        method: r(a.method()).map(|m| m.map(|m| m.value())),
                         data,
                         embedded,
                     }

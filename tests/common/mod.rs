@@ -487,7 +487,7 @@ pub fn save_accepting_damage(m: &oxmsg::Message<'_, oxmsg::ReadWrite>) -> oxmsg:
                     "skipped item {s:?} is not among the warnings {warnings:?}"
                 );
             }
-            m.accept_damage();
+            m.accept_damage().unwrap();
             m.save_changes().map(|()| true)
         }
         Err(e) => Err(e),

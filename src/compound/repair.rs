@@ -167,6 +167,13 @@ impl<F> Repaired<F> {
         self.inner.take().expect("Repaired: inner file present")
     }
 
+    /// Unwraps the file (for handing it back to its owner), dropping the
+    /// patches; `None` when it was lost to a failed read.
+    pub(crate) fn take_inner(mut self) -> Option<F> {
+        self.give_back = None;
+        self.inner.take()
+    }
+
     fn inner_mut(&mut self) -> io::Result<&mut F> {
         match self.inner.as_mut() {
             Some(inner) => Ok(inner),

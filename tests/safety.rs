@@ -1,0 +1,450 @@
+//! Safety without exceptions: each test is a misuse, written against the
+//! public API, that used to panic, reach another object or lose data.
+
+use std::cell::RefCell;
+use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::rc::{Rc, Weak};
+use std::time::{Duration, SystemTime};
+
+use oxmsg::{tags, AttachMethod, Error, Limits, OpenOptions, PropTag, PropValue, Session, SessionOptions};
+
+/// A small message with a body long enough to live in its own stream and
+/// one attachment.
+fn sample() -> Vec<u8> {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    m.set(tags::SUBJECT, "Quarterly").unwrap();
+    m.set(tags::BODY, "x".repeat(5000)).unwrap();
+    let a = m.create_attachment().unwrap();
+    a.set(tags::ATTACH_LONG_FILENAME, "a.txt").unwrap();
+    a.write_data(&mut &b"data"[..]).unwrap();
+    a.save_changes().unwrap();
+    drop(a);
+    m.to_bytes().unwrap()
+}
+
+/// Whether a re-entrant call's outcome is one the docs allow.
+fn ok_or_busy<T>(r: oxmsg::Result<T>) -> bool {
+    matches!(r, Ok(_) | Err(Error::Busy { .. }))
+}
+
+/// A reader over bytes that calls back into its session on every read.
+struct CallbackReader {
+    inner: Cursor<Vec<u8>>,
+    session: Weak<Session>,
+    calls: Rc<RefCell<Vec<bool>>>,
+}
+
+impl Read for CallbackReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(s) = self.session.upgrade() {
+            let mut calls = self.calls.borrow_mut();
+            calls.push(ok_or_busy(s.open_messages()));
+            if let Ok(ids) = s.open_messages() {
+                calls.push(ids.iter().all(|&id| s.is_open(id)));
+            }
+            match s.create_in_memory() {
+                Ok(m) => calls.push(ok_or_busy(m.set(tags::SUBJECT, "inner"))),
+                Err(e) => calls.push(matches!(e, Error::Busy { .. })),
+            }
+            calls.push(!format!("{s:?}").is_empty());
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for CallbackReader {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl Write for CallbackReader {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(s) = self.session.upgrade() {
+            self.calls.borrow_mut().push(ok_or_busy(s.open_messages()));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn a_reader_that_calls_back_into_the_session_never_panics() {
+    let session = Rc::new(Session::new());
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let reader = CallbackReader {
+        inner: Cursor::new(sample()),
+        session: Rc::downgrade(&session),
+        calls: calls.clone(),
+    };
+    let msg = session.open(reader).unwrap();
+    // Lazy reads go through the caller's reader.
+    assert_eq!(msg.get(tags::BODY).unwrap().map(|b| b.len()), Some(5000));
+    let att = msg.open_attachment(0).unwrap();
+    let mut data = Vec::new();
+    att.data().unwrap().read_to_end(&mut data).unwrap();
+    assert_eq!(data, b"data");
+    assert_eq!(msg.recipients().unwrap().len(), 0);
+    let calls = calls.borrow();
+    assert!(!calls.is_empty());
+    assert!(calls.iter().all(|&ok| ok), "every call back was Ok or Busy");
+}
+
+#[test]
+fn a_read_write_target_that_calls_back_during_save_never_panics() {
+    let session = Rc::new(Session::new());
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let rw = CallbackReader {
+        inner: Cursor::new(sample()),
+        session: Rc::downgrade(&session),
+        calls: calls.clone(),
+    };
+    let msg = session.open_rw(rw).unwrap();
+    msg.set(tags::SUBJECT, "changed").unwrap();
+    msg.save_changes().unwrap();
+    assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
+    assert!(calls.borrow().iter().all(|&ok| ok));
+    let back: CallbackReader = msg.into_inner().unwrap();
+    let again = Session::new();
+    let m = again.open(Cursor::new(back.inner.into_inner())).unwrap();
+    assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
+}
+
+/// A writer that reads the message, prints an attachment and drops a
+/// written stream while it is being written to.
+struct CallbackWriter<'a, 'm> {
+    msg: &'a oxmsg::Message<'m, oxmsg::ReadWrite>,
+    stream: Option<oxmsg::PropStreamMut<'a>>,
+    out: Vec<u8>,
+    seen: Vec<bool>,
+}
+
+impl Write for CallbackWriter<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.seen.push(ok_or_busy(self.msg.get(tags::SUBJECT)));
+        if let Ok(a) = self.msg.open_attachment(0) {
+            self.seen.push(format!("{a:?}").contains("num"));
+        }
+        self.stream = None; // dropped inside the callback: discarded
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_writer_that_calls_back_during_save_to_works() {
+    let s = Session::new();
+    let msg = s.open_rw(Cursor::new(sample())).unwrap();
+    let mut w = CallbackWriter {
+        msg: &msg,
+        stream: Some(msg.open_stream_mut(tags::BODY).unwrap()),
+        out: Vec::new(),
+        seen: Vec::new(),
+    };
+    // The open written stream refuses the save: its bytes would be left out.
+    assert!(matches!(msg.save_to(&mut w), Err(Error::StreamOpen { .. })));
+    w.stream = None;
+    msg.save_to(&mut w).unwrap();
+    assert!(w.seen.iter().all(|&ok| ok) && !w.seen.is_empty());
+    let back = Session::new();
+    let m = back.open(Cursor::new(w.out)).unwrap();
+    assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("Quarterly"));
+    assert_eq!(m.get(tags::BODY).unwrap().map(|b| b.len()), Some(5000));
+}
+
+#[test]
+fn a_stream_dropped_without_commit_is_discarded_and_commit_makes_it_visible() {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    m.set(tags::BODY, "old").unwrap();
+    {
+        let mut w = m.open_stream_mut(tags::BODY).unwrap();
+        w.write_all(&oxmsg_utf16("new")).unwrap();
+    }
+    assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("old"));
+    let mut w = m.open_stream_mut(tags::BODY).unwrap();
+    w.write_all(&oxmsg_utf16("new")).unwrap();
+    w.commit().unwrap();
+    assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("new"));
+}
+
+fn oxmsg_utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A reader that fails after `n` bytes.
+struct FailAfter(usize);
+impl Read for FailAfter {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0 == 0 {
+            return Err(io::Error::other("disk gone"));
+        }
+        let k = buf.len().min(self.0);
+        buf[..k].fill(b'z');
+        self.0 -= k;
+        Ok(k)
+    }
+}
+
+#[test]
+fn a_failed_write_data_leaves_the_old_data_exactly_as_it_was() {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    let a = m.create_attachment().unwrap();
+    a.write_data(&mut &b"original"[..]).unwrap();
+    assert!(a.write_data(&mut FailAfter(3)).is_err());
+    let mut data = Vec::new();
+    a.data().unwrap().read_to_end(&mut data).unwrap();
+    assert_eq!(data, b"original");
+    assert_eq!(a.get(tags::ATTACH_SIZE).unwrap(), Some(8));
+}
+
+#[test]
+fn attachment_numbers_are_never_reused_and_stale_ids_find_nothing() {
+    let s = Session::new();
+    let mut m = s.create_in_memory().unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let a = m.create_attachment().unwrap();
+        a.save_changes().unwrap();
+        ids.push(a.id());
+    }
+    // Deleting the highest number must not free it.
+    m.delete_attachment(ids[2]).unwrap();
+    let new = m.create_attachment().unwrap();
+    assert_eq!(new.num(), 3);
+    new.set(tags::ATTACH_LONG_FILENAME, "new.txt").unwrap();
+    new.save_changes().unwrap();
+    drop(new);
+    assert!(matches!(
+        m.open_attachment_by_id(ids[2]),
+        Err(Error::ObjectDeleted { .. })
+    ));
+    // ... also after a save and reopen: the header keeps the number retired.
+    let bytes = m.to_bytes().unwrap();
+    let r = s.open_rw(Cursor::new(bytes)).unwrap();
+    let b = r.create_attachment().unwrap();
+    assert_eq!(b.num(), 4);
+}
+
+#[test]
+fn ids_of_another_message_are_refused() {
+    let s = Session::new();
+    let mut a = s.create_in_memory().unwrap();
+    let b = s.create_in_memory().unwrap();
+    let att = b.create_attachment().unwrap();
+    att.save_changes().unwrap();
+    let other = att.id();
+    drop(att);
+    a.create_attachment().unwrap().save_changes().unwrap();
+    assert!(matches!(
+        a.delete_attachment(other),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert_eq!(a.attachment_numbers().unwrap(), vec![0]);
+    b.add_recipient(oxmsg::RecipientType::To, "B", "b@example.com").unwrap();
+    a.add_recipient(oxmsg::RecipientType::To, "A", "a@example.com").unwrap();
+    let row = b.recipients().unwrap()[0].id();
+    let r = a.modify_recipients([oxmsg::RecipientChange::Remove(row)]);
+    assert!(matches!(r, Err(Error::InvalidParameter { .. })));
+    assert_eq!(a.recipients().unwrap().len(), 1);
+}
+
+/// Rewrites the top-level property stream's header counters of a .msg.
+fn patch_header(bytes: Vec<u8>, next_recipient: u32, next_attachment: u32) -> Vec<u8> {
+    let mut cf = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
+    let mut props = Vec::new();
+    cf.open_stream("/__properties_version1.0")
+        .unwrap()
+        .read_to_end(&mut props)
+        .unwrap();
+    props[8..12].copy_from_slice(&next_recipient.to_le_bytes());
+    props[12..16].copy_from_slice(&next_attachment.to_le_bytes());
+    cf.create_stream("/__properties_version1.0")
+        .unwrap()
+        .write_all(&props)
+        .unwrap();
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+#[test]
+fn a_header_next_id_at_the_end_of_the_range_is_an_error_not_an_overflow() {
+    let bytes = patch_header(sample(), u32::MAX, u32::MAX);
+    let s = Session::new();
+    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    assert!(matches!(m.create_attachment(), Err(Error::IdsExhausted { .. })));
+    assert!(matches!(
+        m.add_recipient(oxmsg::RecipientType::To, "A", "a@example.com"),
+        Err(Error::IdsExhausted { .. })
+    ));
+    // Attachment #0 is untouched.
+    assert_eq!(
+        m.open_attachment(0).unwrap().filename().unwrap().as_deref(),
+        Some("a.txt")
+    );
+}
+
+#[test]
+fn a_header_next_id_of_zero_does_not_reuse_present_numbers() {
+    let bytes = patch_header(sample(), 0, 0);
+    let s = Session::new();
+    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let a = m.create_attachment().unwrap();
+    assert_eq!(a.num(), 1);
+}
+
+#[test]
+fn into_compound_file_on_an_embedded_message_takes_nothing() {
+    let s = Session::new();
+    let cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    let m = s.open_compound(cf, true).unwrap();
+    let att = m.create_attachment().unwrap();
+    let emb = att.create_embedded().unwrap();
+    let r = emb.into_compound_file::<Cursor<Vec<u8>>>();
+    assert!(matches!(r, Err(Error::InvalidParameter { .. })));
+    att.save_changes().unwrap();
+    drop(att);
+    m.set(tags::SUBJECT, "still mine").unwrap();
+    m.save_changes().unwrap();
+    let cf = m.into_compound_file::<Cursor<Vec<u8>>>().unwrap();
+    let back = Session::new();
+    let r = back.open(Cursor::new(cf.into_inner().into_inner())).unwrap();
+    assert_eq!(r.get(tags::SUBJECT).unwrap().as_deref(), Some("still mine"));
+}
+
+#[test]
+fn unsaved_attachment_handles_count_against_the_limit() {
+    let mut limits = Limits::default();
+    limits.max_children = 10;
+    let opts = SessionOptions::default().open(OpenOptions::new().limits(limits));
+    let s = Session::with_options(opts);
+    let m = s.create_in_memory().unwrap();
+    let handles: Vec<_> = (0..10).map(|_| m.create_attachment().unwrap()).collect();
+    assert!(matches!(m.create_attachment(), Err(Error::LimitExceeded { .. })));
+    for h in &handles {
+        h.save_changes().unwrap();
+    }
+    drop(handles);
+    let bytes = m.to_bytes().unwrap();
+    assert_eq!(
+        s.open(Cursor::new(bytes)).unwrap().attachment_numbers().unwrap().len(),
+        10
+    );
+}
+
+#[test]
+fn the_dynamic_setter_refuses_a_value_of_another_type() {
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    let a = m.create_attachment().unwrap();
+    a.set(tags::ATTACH_LONG_FILENAME, "x.txt").unwrap();
+    let r = a.set_value(tags::ATTACH_LONG_FILENAME, PropValue::Long(7));
+    assert!(matches!(r, Err(Error::BadValue { .. })));
+    assert_eq!(a.filename().unwrap().as_deref(), Some("x.txt"));
+    // A PT_UNSPECIFIED tag takes the value's type.
+    a.set_value(PropTag::new(0x6601, oxmsg::PropType::UNSPECIFIED), PropValue::Long(7))
+        .unwrap();
+    a.set(tags::ATTACH_METHOD, AttachMethod::ByValue).unwrap();
+}
+
+#[test]
+fn an_ansi_message_refuses_characters_its_code_page_cannot_hold() {
+    let s = Session::with_options(SessionOptions::default().unicode(false));
+    let m = s.create_in_memory().unwrap();
+    let r = m.set(tags::SUBJECT, "Отчёт");
+    match r {
+        Err(Error::BadValue { detail, .. }) => assert!(detail.contains("1252"), "{detail}"),
+        other => panic!("expected BadValue, got {other:?}"),
+    }
+    m.set(tags::SUBJECT, "Report é").unwrap();
+    // With lossy writing chosen, `?` is written.
+    let lossy = Session::with_options(
+        SessionOptions::default()
+            .unicode(false)
+            .open(OpenOptions::new().lossy_ansi(true)),
+    );
+    let m = lossy.create_in_memory().unwrap();
+    m.set(tags::SUBJECT, "Отчёт").unwrap();
+    let back = Session::new();
+    let r = back.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    assert_eq!(r.get(tags::SUBJECT).unwrap().as_deref(), Some("?????"));
+}
+
+#[test]
+fn an_embedded_message_of_an_ansi_message_keeps_its_code_page() {
+    let s = Session::with_options(SessionOptions::default().unicode(false).ansi_codepage(936));
+    let m = s.create_in_memory().unwrap();
+    let att = m.create_attachment().unwrap();
+    let emb = att.create_embedded().unwrap();
+    emb.set(tags::SUBJECT, "报告").unwrap();
+    assert_eq!(emb.get(tags::MESSAGE_CODEPAGE).unwrap(), Some(936));
+    let alone = emb.to_bytes().unwrap();
+    emb.save_changes().unwrap();
+    drop(emb);
+    att.save_changes().unwrap();
+    drop(att);
+    let bytes = m.to_bytes().unwrap();
+    let r = Session::new();
+    let top = r.open(Cursor::new(bytes)).unwrap();
+    let a = top.open_attachment(0).unwrap();
+    let e = a.open_embedded().unwrap();
+    assert_eq!(e.get(tags::SUBJECT).unwrap().as_deref(), Some("报告"));
+    // Saved on its own, it is a complete ANSI .msg in code page 936.
+    let own = r.open(Cursor::new(alone)).unwrap();
+    assert!(!own.is_unicode());
+    assert!(own.get(tags::STORE_SUPPORT_MASK).unwrap().is_some());
+    assert_eq!(own.get(tags::SUBJECT).unwrap().as_deref(), Some("报告"));
+}
+
+#[test]
+fn an_untouched_save_keeps_storage_times_and_names() {
+    // A file whose attachment storage has an old time and a lower-case name.
+    let s = Session::new();
+    let m = s.create_in_memory().unwrap();
+    for _ in 0..11 {
+        m.create_attachment().unwrap().save_changes().unwrap();
+    }
+    let bytes = m.to_bytes().unwrap();
+    let src = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
+    let mut dst = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let entries: Vec<_> = src.walk().map(|e| (e.path().to_path_buf(), e.is_stream())).collect();
+    let mut src = src;
+    for (path, is_stream) in &entries {
+        let p = path.to_string_lossy().replace("#0000000A", "#0000000a");
+        if p == "/" {
+            continue;
+        }
+        if *is_stream {
+            let mut data = Vec::new();
+            src.open_stream(path).unwrap().read_to_end(&mut data).unwrap();
+            dst.create_stream(&p).unwrap().write_all(&data).unwrap();
+        } else {
+            dst.create_storage(&p).unwrap();
+        }
+    }
+    let lower = "/__attach_version1.0_#0000000a";
+    dst.set_modified_time(lower, old).unwrap();
+    dst.set_created_time(lower, old).unwrap();
+    dst.flush().unwrap();
+    let bytes = dst.into_inner().into_inner();
+
+    let s = Session::new();
+    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    m.set(tags::SUBJECT, "touched the message only").unwrap();
+    m.save_changes().unwrap();
+    let back: Cursor<Vec<u8>> = m.into_inner().unwrap();
+    let cf = cfb::CompoundFile::open(Cursor::new(back.into_inner())).unwrap();
+    let names: Vec<String> = cf.read_root_storage().map(|e| e.name().to_string()).collect();
+    assert!(names.iter().any(|n| n == "__attach_version1.0_#0000000a"), "{names:?}");
+    let e = cf.entry(lower).unwrap();
+    assert_eq!(e.modified(), old);
+    assert_eq!(e.created(), old);
+}
