@@ -29,7 +29,7 @@ fn walk<A: Access>(msg: &Message<'_, A>, depth: usize, out: &std::path::Path) ->
 }
 
 fn build(session: &Session, path: &std::path::Path) -> oxmsg::Result<()> {
-    let top = session.create(path)?;
+    let top = session.opener().create(path)?;
     top.set(tags::SUBJECT, "Level 0")?;
     let a1 = top.create_attachment()?;
     let m1 = a1.create_embedded()?;
@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             p
         }
     };
-    let msg = session.open_file(&path)?;
+    let msg = session.opener().path(&path)?;
     walk(&msg, 0, dir.path())?;
     Ok(())
 }

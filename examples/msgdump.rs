@@ -133,10 +133,10 @@ fn main() -> ExitCode {
 fn run(file: Option<&std::path::Path>, json: bool, name: &str) -> Result<(), Failure> {
     let session = Session::new();
     let msg = match file {
-        Some(path) => session.open_file(path)?,
+        Some(path) => session.opener().path(path)?,
         None => {
             let bytes = build_default(&session).ctx(|| "building the message".into())?;
-            session.open(Cursor::new(bytes))?
+            session.opener().reader(Cursor::new(bytes))?
         }
     };
     let stdout = io::stdout();
@@ -157,7 +157,7 @@ fn run(file: Option<&std::path::Path>, json: bool, name: &str) -> Result<(), Fai
 /// Builds a message in memory with a bit of everything and returns its bytes.
 fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     let sent = FileTime::from_unix_secs(1_700_000_000); // fixed, so the dump is reproducible
-    let msg = session.create_in_memory()?;
+    let msg = session.opener().create_in_memory()?;
     msg.set(tags::SUBJECT, "Minutes of the Tuesday meeting")?;
     msg.set(
         tags::BODY,

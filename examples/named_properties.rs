@@ -27,7 +27,7 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
     match std::env::args().nth(1) {
         Some(path) => {
-            let msg = session.open_file(&path)?;
+            let msg = session.opener().path(&path)?;
             list(&msg)?;
             for w in msg.warnings() {
                 println!("warning: {w}");
@@ -39,7 +39,7 @@ fn main() -> oxmsg::Result<()> {
 }
 
 fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
-    let msg = session.create_in_memory()?;
+    let msg = session.opener().create_in_memory()?;
     msg.set(tags::SUBJECT, "Named properties demo")?;
 
     // Categories: PidNameKeywords, a multi-valued string in PS_PUBLIC_STRINGS.
@@ -65,7 +65,7 @@ fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
     drop(msg);
 
     // Read it back: the ids are file-local, so names are resolved again.
-    let read = session.open(Cursor::new(bytes))?;
+    let read = session.opener().reader(Cursor::new(bytes))?;
     assert_eq!(read.get_named(named::KEYWORDS)?, Some(categories));
     assert_eq!(read.get_named(PROJECT_CODE)?.as_deref(), Some("APOLLO-11"));
     assert_eq!(read.get_named(named::X_MAILER)?.as_deref(), Some("oxmsg example"));

@@ -14,7 +14,7 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
 
     // A new read-write message; nothing is written until save_changes.
-    let msg = session.create(&path)?;
+    let msg = session.opener().create(&path)?;
     msg.set(tags::SUBJECT, "Quarterly report")?;
     msg.set(tags::BODY, "Hello,\n\nthe figures are attached.\n\nAlice")?;
     // The sender, and who it is sent on behalf of (here the same person).
@@ -36,7 +36,7 @@ fn main() -> oxmsg::Result<()> {
     msg.save_changes()?;
 
     // Open it again, read-only: a Message<ReadOnly> has no setters at all.
-    let read = session.open_file(&path)?;
+    let read = session.opener().path(&path)?;
     println!("file:     {path}");
     println!("subject:  {}", read.get(tags::SUBJECT)?.unwrap_or_default());
     println!(

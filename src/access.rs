@@ -35,7 +35,7 @@ impl Access for ReadWrite {
 #[diagnostic::on_unimplemented(
     message = "this object was opened read-only: `{Self}` access has no `set`, `delete`, `save_changes` or other write",
     label = "needs a `ReadWrite` handle",
-    note = "open the message read-write to write it: `Session::open_file_rw`, `Session::open_rw`, `Session::create` or `Session::create_in_memory`"
+    note = "open the message read-write to write it: `session.opener().read_write().path(..)` (or `.reader(..)`), or create one with `session.opener().create(..)`"
 )]
 pub trait Writable: Access {}
 impl Writable for ReadWrite {}

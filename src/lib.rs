@@ -9,7 +9,7 @@
 //! | MAPI | oxmsg |
 //! |---|---|
 //! | `OpenIMsgSession` / `CloseIMsgSession` | [`Session::new`] / [`Session::close`] |
-//! | `OpenIMsgOnIStg` | [`Session::open`], [`Session::open_file`], [`Session::open_file_rw`], [`Session::open_rw`], [`Session::open_compound`], [`Session::create`], [`Session::create_in_memory`] |
+//! | `OpenIMsgOnIStg` | [`Session::opener`] → [`Opener`]: [`path`](Opener::path), [`reader`](Opener::reader), [`read_write`](Opener::read_write), [`compound`](Opener::compound), [`create`](Opener::create), [`create_in_memory`](Opener::create_in_memory) |
 //! | `IMAPIProp::GetProps` / `SetProps` / `DeleteProps` / `GetPropList` | [`Message::get`], [`Message::get_value`], [`Message::props`] / [`Message::set`], [`Message::set_value`] / [`Message::delete`] / [`Message::prop_list`] |
 //! | `IMAPIProp::OpenProperty` | [`Message::open_stream`], [`Message::open_stream_mut`], [`Attachment::data`], [`Attachment::open_embedded`] |
 //! | `IMAPIProp::SaveChanges` | [`Message::save_changes`], [`Message::save_read_only`], [`Attachment::save_changes`] |
@@ -44,7 +44,7 @@
 //! use oxmsg::{Session, tags, RecipientType};
 //!
 //! let session = Session::new();
-//! let msg = session.create_in_memory()?;
+//! let msg = session.opener().create_in_memory()?;
 //! msg.set(tags::SUBJECT, "Quarterly report")?;
 //! msg.set(tags::BODY, "Numbers attached.")?;
 //! msg.add_recipient(RecipientType::To, "Ann", "ann@example.com")?;
@@ -56,7 +56,7 @@
 //! let bytes = msg.to_bytes()?;
 //! drop(msg);
 //!
-//! let read = session.open(std::io::Cursor::new(bytes))?;
+//! let read = session.opener().reader(std::io::Cursor::new(bytes))?;
 //! assert_eq!(read.get(tags::SUBJECT)?.as_deref(), Some("Quarterly report"));
 //! assert_eq!(read.recipients()?[0].email().as_deref(), Some("ann@example.com"));
 //! let att = read.open_attachment(0)?;
@@ -81,6 +81,7 @@ pub(crate) mod format;
 mod message;
 mod named_api;
 mod object;
+mod opener;
 mod options;
 pub mod prop;
 mod recipient;
@@ -94,6 +95,7 @@ pub use attach::{Attachment, AttachmentId};
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use message::Message;
+pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{
     kind, named, tags, AttachMethod, FileTime, Guid, Importance, LongEnum, NamedProp, NamedTag, PropAttr, PropInput,

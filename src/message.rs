@@ -130,7 +130,7 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// ```
     /// # let session = oxmsg::Session::new();
-    /// let msg = session.create_in_memory()?;
+    /// let msg = session.opener().create_in_memory()?;
     /// msg.set_sender("Alice Example", "alice@example.com")?;
     /// assert_eq!(msg.get(oxmsg::tags::SENT_REPRESENTING_NAME)?.as_deref(), Some("Alice Example"));
     /// # Ok::<(), oxmsg::Error>(())
@@ -174,7 +174,7 @@ impl<'s> Message<'s, ReadWrite> {
     }
 
     /// Closes the message and gives back the caller's compound file it was
-    /// opened on with [`Session::open_compound`] (save first: unsaved
+    /// opened on with [`Opener::compound`](crate::Opener::compound) (save first: unsaved
     /// changes are discarded).
     ///
     /// # Errors
@@ -194,7 +194,7 @@ impl<'s> Message<'s, ReadWrite> {
     }
 
     /// Closes the message and gives back the reader-writer it was opened
-    /// on with [`Session::open_rw`] (for a `Cursor<Vec<u8>>`, the bytes as
+    /// on with [`Opener::reader`](crate::Opener::reader) (read-write) (for a `Cursor<Vec<u8>>`, the bytes as
     /// last saved). Save first: unsaved changes are discarded.
     ///
     /// # Errors

@@ -13,7 +13,7 @@
 
 use crate::access::{Access, ReadWrite};
 use crate::attach::Attachment;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::prop::named::{NamedProp, NamedTag};
 use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue, Tag};
@@ -34,7 +34,7 @@ macro_rules! named_methods {
             /// ```
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// let ids = msg.ids_from_names(&[named::LOCATION.name()], true)?;
             /// assert_eq!(msg.names_from_ids(&ids)?, vec![named::LOCATION.name()]);
             /// # Ok::<(), oxmsg::Error>(())
@@ -90,7 +90,7 @@ macro_rules! named_methods {
             /// ```
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// let name = named::NamedProp::string(named::PS_PUBLIC_STRINGS, "Project");
             /// assert!(msg.ids_from_names(&[name.clone()], false).is_err());
             /// let ids = msg.ids_from_names(&[name.clone()], true)?;
@@ -117,7 +117,7 @@ macro_rules! named_methods {
             /// access.
             pub fn ids_from_names(&self, names: &[NamedProp], create: bool) -> Result<Vec<u16>> {
                 if create && !A::WRITABLE {
-                    return Err(crate::Error::NoAccess {
+                    return Err(Error::NoAccess {
                         detail: "creating named-property mappings (GetIDsFromNames with MAPI_CREATE) needs a read-write message".into(),
                     });
                 }
@@ -146,7 +146,7 @@ macro_rules! named_methods {
             /// ```
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// msg.set_named(named::KEYWORDS, vec!["Blue".to_string()])?;
             /// assert_eq!(msg.get_named(named::KEYWORDS)?, Some(vec!["Blue".to_string()]));
             /// assert_eq!(msg.get_named(named::LOCATION)?, None);
@@ -210,7 +210,7 @@ macro_rules! named_methods {
             /// ```
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// msg.set_named(named::LOCATION, "Room 4")?;
             /// assert_eq!(msg.get_named(named::LOCATION)?.as_deref(), Some("Room 4"));
             /// # Ok::<(), oxmsg::Error>(())

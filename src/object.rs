@@ -12,7 +12,7 @@ macro_rules! prop_methods {
             ///
             /// ```
             /// # let session = oxmsg::Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// msg.set(oxmsg::tags::SUBJECT, "Hi")?;
             /// assert_eq!(msg.get(oxmsg::tags::SUBJECT)?, Some("Hi".to_string()));
             /// # Ok::<(), oxmsg::Error>(())
@@ -150,7 +150,7 @@ macro_rules! prop_methods {
             ///
             /// ```
             /// # let session = oxmsg::Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// msg.set(oxmsg::tags::IMPORTANCE, oxmsg::Importance::High)?;
             /// msg.set(oxmsg::tags::SUBJECT, "Hello")?;
             /// # Ok::<(), oxmsg::Error>(())

@@ -46,9 +46,9 @@ impl Default for Limits {
 }
 
 /// How a message is read: the limits, strict or lenient reading, and the
-/// code page of PT_STRING8 values. Pass one to [`crate::Session::open_with`]
-/// and its siblings; [`crate::SessionOptions::open`] is what the plain
-/// `open*` calls use.
+/// code page of PT_STRING8 values. Pass one to [`crate::Opener::options`]
+/// (or set single fields with the `Opener`'s methods);
+/// [`crate::SessionOptions::open`] is what [`crate::Session::opener`] starts from.
 ///
 /// **Lenient** reading (the default) reads what can be read: a property
 /// whose entry has no stream, a duplicate entry, a recipient storage that
@@ -68,8 +68,8 @@ impl Default for Limits {
 /// opts.strict = true;
 /// opts.limits.max_depth = 8;
 /// let session = Session::new();
-/// let bytes = session.create_in_memory()?.to_bytes()?;
-/// let msg = session.open_with(std::io::Cursor::new(bytes), &opts)?;
+/// let bytes = session.opener().create_in_memory()?.to_bytes()?;
+/// let msg = session.opener().options(opts).reader(std::io::Cursor::new(bytes))?;
 /// # Ok::<(), oxmsg::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

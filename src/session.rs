@@ -1,19 +1,15 @@
 //! `Session`: MAPI's message session (`OpenIMsgSession`, `CloseIMsgSession`)
 //! and the calls that open messages in it (`OpenIMsgOnIStg`).
 
-use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::access::{ReadOnly, ReadWrite};
+use crate::access::ReadOnly;
 use crate::arena::Key;
-use crate::compound::repair;
-use crate::error::{Error, Result};
-use crate::message::Message;
+use crate::error::Result;
+use crate::opener::Opener;
 use crate::options::OpenOptions;
-use crate::store::backing::ReadOnlyFile;
-use crate::store::open::{open_err, open_path_store, NewFile};
-use crate::store::{Engine, Node, Target};
+use crate::store::open::NewFile;
+use crate::store::{Engine, Node};
 
 /// `STORE_UNICODE_OK`: PR_STORE_SUPPORT_MASK bit of a Unicode .msg (MS-OXMSG 2.1.1.1).
 pub const STORE_UNICODE_OK: u32 = crate::store::open::STORE_UNICODE_OK;
@@ -25,7 +21,7 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 /// ```
 /// let opts = oxmsg::SessionOptions::default().unicode(false);
 /// let session = oxmsg::Session::with_options(opts);
-/// let msg = session.create_in_memory().unwrap();
+/// let msg = session.opener().create_in_memory().unwrap();
 /// assert!(!msg.is_unicode());
 /// ```
 #[derive(Clone, Debug)]
@@ -94,11 +90,11 @@ pub struct MessageId {
 /// ```
 /// use oxmsg::{Session, tags};
 /// let session = Session::new();
-/// let msg = session.create_in_memory()?;
+/// let msg = session.opener().create_in_memory()?;
 /// msg.set(tags::SUBJECT, "Hello")?;
 /// let bytes = msg.to_bytes()?;
 /// drop(msg);
-/// let read = session.open(std::io::Cursor::new(bytes))?;
+/// let read = session.opener().reader(std::io::Cursor::new(bytes))?;
 /// assert_eq!(read.get(tags::SUBJECT)?.as_deref(), Some("Hello"));
 /// drop(read);
 /// session.close();
@@ -163,7 +159,7 @@ impl Session {
     /// The ids of the top-level messages open in this session.
     ///
     /// # Errors
-    /// [`Error::Busy`] when called back from a caller's reader or writer in
+    /// [`Error::Busy`](crate::Error::Busy) when called back from a caller's reader or writer in
     /// the middle of another call.
     pub fn open_messages(&self) -> Result<Vec<MessageId>> {
         Ok(self
@@ -183,174 +179,16 @@ impl Session {
         id.session == self.engine.id && self.engine.peek(|st| st.nodes.get(id.node).is_some()).unwrap_or(true)
     }
 
-    /// Opens a .msg read-only from any reader, reading it as
-    /// [`SessionOptions::open`] says. The compound-file directory and the
-    /// top-level property stream are read now; values when asked for.
+    /// The way to open or create a message in this session: choose the
+    /// access, the reading options and the source. See [`Opener`].
     ///
-    /// MAPI: `OpenIMsgOnIStg` on a storage opened `STGM_READ`.
-    ///
-    /// # Errors
-    /// [`Error::CorruptData`] when the bytes are not a compound file or not
-    /// a message; [`Error::LimitExceeded`] when a limit is exceeded.
-    pub fn open<R: Read + Seek + 'static>(&self, reader: R) -> Result<Message<'_, ReadOnly>> {
-        self.open_with(reader, &self.options.open)
+    /// # MAPI
+    /// `OpenIMsgOnIStg`.
+    pub fn opener(&self) -> Opener<'_, ReadOnly> {
+        Opener::new(self, self.options.open.clone())
     }
 
-    /// [`Session::open`] with its own [`OpenOptions`] (limits, strict or
-    /// lenient reading, code page override).
-    ///
-    /// # Errors
-    /// As [`Session::open`]; in strict mode also [`Error::CorruptData`] for
-    /// anything that breaks MS-OXMSG.
-    pub fn open_with<R: Read + Seek + 'static>(&self, reader: R, opts: &OpenOptions) -> Result<Message<'_, ReadOnly>> {
-        let (cf, repairs) = repair::open_repaired(ReadOnlyFile(reader)).map_err(|e| open_err(e, "the input"))?;
-        let key = self
-            .engine
-            .open_store(Box::new(cf), repairs, Target::Memory, false, self.new_file(), opts)?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Opens the .msg at `path` read-only. See [`Session::open`].
-    ///
-    /// # Errors
-    /// As [`Session::open`], and I/O errors opening the file.
-    pub fn open_file(&self, path: impl AsRef<Path>) -> Result<Message<'_, ReadOnly>> {
-        self.open_file_with(path, &self.options.open)
-    }
-
-    /// [`Session::open_file`] with its own [`OpenOptions`].
-    ///
-    /// # Errors
-    /// As [`Session::open_with`].
-    pub fn open_file_with(&self, path: impl AsRef<Path>, opts: &OpenOptions) -> Result<Message<'_, ReadOnly>> {
-        let (store, repairs) = open_path_store(path.as_ref())?;
-        let key = self
-            .engine
-            .open_store(store, repairs, Target::Memory, false, self.new_file(), opts)?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Opens the .msg at `path` read-write. Saving writes a new file beside
-    /// it, syncs it and renames it over the old one, so a failed or
-    /// interrupted save leaves the old file as it was.
-    ///
-    /// MAPI: `OpenIMsgOnIStg` on a storage opened
-    /// `STGM_READWRITE | STGM_TRANSACTED`.
-    ///
-    /// # Errors
-    /// As [`Session::open_file`]; an I/O error when the file cannot be
-    /// written.
-    pub fn open_file_rw(&self, path: impl AsRef<Path>) -> Result<Message<'_, ReadWrite>> {
-        self.open_file_rw_with(path, &self.options.open)
-    }
-
-    /// [`Session::open_file_rw`] with its own [`OpenOptions`].
-    ///
-    /// # Errors
-    /// As [`Session::open_file_rw`].
-    pub fn open_file_rw_with(&self, path: impl AsRef<Path>, opts: &OpenOptions) -> Result<Message<'_, ReadWrite>> {
-        let path = path.as_ref();
-        // Refuse at once what could never be saved.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(e, format!("opening {} for writing", path.display())))?;
-        let (store, repairs) = open_path_store(path)?;
-        let key = self.engine.open_store(
-            store,
-            repairs,
-            Target::Path(path.to_path_buf()),
-            false,
-            self.new_file(),
-            opts,
-        )?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Opens a .msg read-write over any reader-writer; saving rewrites the
-    /// message's storages in place and flushes. Entries of the root storage
-    /// whose names do not start with `__` are left untouched. Unlike a
-    /// path, a reader-writer cannot be replaced atomically: a save that
-    /// fails half-way leaves it damaged. Use [`Session::open_file_rw`] for
-    /// crash safety.
-    ///
-    /// MAPI: `OpenIMsgOnIStg` with a read-write transacted storage.
-    ///
-    /// # Errors
-    /// As [`Session::open`].
-    pub fn open_rw<F: Read + Write + Seek + 'static>(&self, inner: F) -> Result<Message<'_, ReadWrite>> {
-        self.open_rw_with(inner, &self.options.open)
-    }
-
-    /// [`Session::open_rw`] with its own [`OpenOptions`].
-    ///
-    /// # Errors
-    /// As [`Session::open_with`].
-    pub fn open_rw_with<F: Read + Write + Seek + 'static>(
-        &self,
-        inner: F,
-        opts: &OpenOptions,
-    ) -> Result<Message<'_, ReadWrite>> {
-        let (cf, repairs) = repair::open_repaired(inner).map_err(|e| open_err(e, "the input"))?;
-        let key = self.engine.open_store(
-            Box::new(cf),
-            repairs,
-            Target::InPlace { commit: true },
-            false,
-            self.new_file(),
-            opts,
-        )?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Opens (or, when its root storage holds no message yet, creates) a
-    /// message over the caller's own compound file. With `commit == false`
-    /// (MAPI's `IMSG_NO_ISTG_COMMIT`), saving writes the message's storages
-    /// but does not flush the compound file, so the caller can add storages
-    /// of its own (names not starting with `__`) and flush it. Take the
-    /// compound file back with [`Message::into_compound_file`].
-    ///
-    /// MAPI: `OpenIMsgOnIStg(…, lpStg, …, IMSG_NO_ISTG_COMMIT, …)`.
-    pub fn open_compound<F: Read + Write + Seek + 'static>(
-        &self,
-        cf: cfb::CompoundFile<F>,
-        commit: bool,
-    ) -> Result<Message<'_, ReadWrite>> {
-        let key = self.engine.open_store(
-            Box::new(cf),
-            Vec::new(),
-            Target::InPlace { commit },
-            true,
-            self.new_file(),
-            &self.options.open,
-        )?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Creates a new, empty message that will be written to `path` by its
-    /// first `save_changes` (an existing file there is replaced then, not
-    /// now).
-    ///
-    /// MAPI: `StgCreateDocfile` + `OpenIMsgOnIStg` on the new storage.
-    pub fn create(&self, path: impl AsRef<Path>) -> Result<Message<'_, ReadWrite>> {
-        let key = self.engine.create_message(
-            Target::Path(PathBuf::from(path.as_ref())),
-            self.new_file(),
-            self.options.open.clone(),
-        )?;
-        Ok(Message::from_key(self, key))
-    }
-
-    /// Creates a new, empty message in memory; write it with
-    /// [`Message::save_to`] or [`Message::to_bytes`].
-    pub fn create_in_memory(&self) -> Result<Message<'_, ReadWrite>> {
-        let key = self
-            .engine
-            .create_message(Target::Memory, self.new_file(), self.options.open.clone())?;
-        Ok(Message::from_key(self, key))
-    }
-
-    fn new_file(&self) -> NewFile {
+    pub(crate) fn new_file(&self) -> NewFile {
         NewFile {
             unicode: self.options.unicode,
             ansi_codepage: self.options.ansi_codepage,

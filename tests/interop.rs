@@ -142,7 +142,7 @@ fn expected_json(v: &PropValue) -> Option<Value> {
 }
 
 fn build(session: &Session, path: &Path, depth: u32) -> oxmsg::Result<()> {
-    let msg = session.create(path)?;
+    let msg = session.opener().create(path)?;
     fill(&msg, "Top level", depth)?;
     for (t, v) in every_type() {
         msg.set_value(t, v)?;
@@ -335,7 +335,7 @@ fn an_extracted_embedded_message_is_a_standalone_msg() {
     let session = Session::new();
     let path = dir.path().join("outer.msg");
     build(&session, &path, 2).unwrap();
-    let msg = session.open_file(&path).unwrap();
+    let msg = session.opener().path(&path).unwrap();
     let att = msg.open_attachment(2).unwrap();
     let inner = att.open_embedded().unwrap();
     let out = dir.path().join("inner.msg");
@@ -350,7 +350,7 @@ fn an_extracted_embedded_message_is_a_standalone_msg() {
     let cf = cfb::open(&out).unwrap();
     assert_eq!(cf.entry("/__properties_version1.0").unwrap().len() % 16, 0);
     assert!(cf.is_storage("/__nameid_version1.0"));
-    let top = session.open_file(&out).unwrap();
+    let top = session.opener().path(&out).unwrap();
     assert!(!top.is_embedded());
     assert_eq!(top.get(tags::SUBJECT).unwrap().as_deref(), Some("Nested 2"));
 }
@@ -373,7 +373,7 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("named.msg");
     let session = Session::new();
-    let m = session.create(&path).unwrap();
+    let m = session.opener().create(&path).unwrap();
     m.set(tags::SUBJECT, "Named").unwrap();
     m.set_named(PROJECT, "Apollo").unwrap();
     m.set_named(SEQUENCE, 7).unwrap();

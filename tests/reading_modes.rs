@@ -9,7 +9,7 @@ use oxmsg::{tags, Error, Limits, OpenOptions, RecipientType, Session};
 /// the second holding an embedded message.
 fn sample() -> Vec<u8> {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Subject").unwrap();
     m.set(tags::BODY, "Body").unwrap();
     m.add_recipient(RecipientType::To, "Ann", "ann@example.com").unwrap();
@@ -46,7 +46,7 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
 
-    let m = s.open(Cursor::new(bytes.clone())).unwrap();
+    let m = s.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap(), None);
     assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     let w = m.warnings();
@@ -56,7 +56,7 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
     );
     drop(m);
 
-    match s.open_with(Cursor::new(bytes), &strict()) {
+    match s.opener().options(strict()).reader(Cursor::new(bytes)) {
         Err(Error::CorruptData { path, detail, .. }) => {
             assert_eq!(path, "/");
             assert!(detail.contains("0x0037001F"), "{detail}");
@@ -69,7 +69,7 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
 fn saving_a_damaged_message_needs_an_explicit_choice() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
     match m.save_changes() {
         Err(Error::DamageNotAccepted { skipped }) => {
@@ -82,7 +82,7 @@ fn saving_a_damaged_message_needs_an_explicit_choice() {
     assert!(matches!(m.to_bytes(), Err(Error::DamageNotAccepted { .. })));
     m.accept_damage().unwrap();
     let saved = m.to_bytes().unwrap();
-    let back = s.open(Cursor::new(saved)).unwrap();
+    let back = s.opener().reader(Cursor::new(saved)).unwrap();
     assert_eq!(back.get(tags::IMPORTANCE).unwrap(), Some(oxmsg::Importance::High));
     assert_eq!(back.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     assert_eq!(back.recipients().unwrap().len(), 2);
@@ -98,7 +98,7 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
         s.write_all(&[1, 2, 3]).unwrap(); // shorter than its 8-byte header
     });
     let s = Session::new();
-    let m = s.open(Cursor::new(bytes.clone())).unwrap();
+    let m = s.opener().reader(Cursor::new(bytes.clone())).unwrap();
     let rows = m.recipients().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].display_name().as_deref(), Some("Ann"));
@@ -109,7 +109,7 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
     );
     drop(m);
 
-    let m = s.open_with(Cursor::new(bytes.clone()), &strict()).unwrap();
+    let m = s.opener().options(strict()).reader(Cursor::new(bytes.clone())).unwrap();
     match m.recipients() {
         Err(Error::CorruptData { path, .. }) => {
             assert_eq!(path, "/__recip_version1.0_#00000001/__properties_version1.0")
@@ -119,7 +119,7 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
     drop(m);
 
     // A save after reading the recipients would drop the broken one.
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.recipients().unwrap();
     assert!(matches!(m.save_changes(), Err(Error::DamageNotAccepted { .. })));
 }
@@ -134,7 +134,7 @@ fn a_broken_attachment_is_skipped_and_kept_whole_by_a_save() {
         s.write_all(broken).unwrap();
     });
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     assert_eq!(m.attachment_numbers().unwrap(), vec![0, 1]);
     let atts = m.attachments().unwrap();
     assert_eq!(atts.iter().map(|a| a.num()).collect::<Vec<_>>(), vec![1]);
@@ -167,7 +167,7 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_children = 1;
-    match s.open_with(Cursor::new(bytes.clone()), &opts) {
+    match s.opener().options(opts.clone()).reader(Cursor::new(bytes.clone())) {
         Err(Error::LimitExceeded {
             limit,
             value,
@@ -182,7 +182,11 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_depth = 0;
-    let m = s.open_with(Cursor::new(bytes.clone()), &opts).unwrap();
+    let m = s
+        .opener()
+        .options(opts.clone())
+        .reader(Cursor::new(bytes.clone()))
+        .unwrap();
     let a = m.open_attachment(1).unwrap();
     match a.open_embedded() {
         Err(Error::LimitExceeded { limit, .. }) => assert_eq!(limit, "max_depth"),
@@ -193,7 +197,11 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_value_bytes = 4;
-    let m = s.open_with(Cursor::new(bytes.clone()), &opts).unwrap();
+    let m = s
+        .opener()
+        .options(opts.clone())
+        .reader(Cursor::new(bytes.clone()))
+        .unwrap();
     match m.get(tags::SUBJECT) {
         Err(Error::LimitExceeded { limit, value, path, .. }) => {
             assert_eq!(limit, "max_value_bytes");
@@ -209,7 +217,7 @@ fn limits_name_the_limit_and_the_place() {
     let mut opts = OpenOptions::default();
     opts.limits.max_property_stream_bytes = 40;
     assert!(matches!(
-        s.open_with(Cursor::new(bytes), &opts),
+        s.opener().options(opts.clone()).reader(Cursor::new(bytes)),
         Err(Error::LimitExceeded {
             limit: "max_property_stream_bytes",
             ..

@@ -12,7 +12,7 @@ fn s(v: &str) -> PropValue {
 #[test]
 fn modify_recipients_follows_modrecip_semantics() {
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.add_recipient(RecipientType::To, "Ann", "ann@example.com").unwrap();
     m.add_recipient(RecipientType::Cc, "Bob", "bob@example.com").unwrap();
     let rows = m.recipients().unwrap();
@@ -58,7 +58,7 @@ fn modify_recipients_follows_modrecip_semantics() {
     assert_eq!(m.recipients().unwrap().len(), before);
 
     // All of it survives a write.
-    let back = session.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     let names: Vec<_> = back
         .recipients()
         .unwrap()
@@ -89,7 +89,7 @@ fn one_off(name: &str, addrtype: &str, email: &str) -> Vec<u8> {
 #[test]
 fn the_smtp_address_comes_from_the_best_property() {
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.modify_recipients([
         // Only a one-off entry id.
         RecipientChange::Add(vec![

@@ -127,7 +127,8 @@ fn diff_snap(a: &Snap, b: &Snap, at: &str, out: &mut Vec<String>) {
 fn snapshot_file(path: &Path) -> Snap {
     let session = Session::new();
     let m = session
-        .open_file(path)
+        .opener()
+        .path(path)
         .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     snap(&m)
 }
@@ -202,7 +203,9 @@ fn corpus_unchanged_save_keeps_everything() {
         {
             let session = Session::new();
             let m = session
-                .open_file_rw(&copy)
+                .opener()
+                .read_write()
+                .path(&copy)
                 .unwrap_or_else(|e| panic!("{}: open_file_rw: {e}", rec.name));
             // A file with properties that cannot be read (an entry without
             // its stream) saves only once the loss is accepted.
@@ -361,7 +364,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // Opened read-write, nothing done, dropped.
     {
         let session = Session::new();
-        let _m = session.open_file_rw(&copy).unwrap();
+        let _m = session.opener().read_write().path(&copy).unwrap();
     }
     assert_eq!(file_sha(&copy), sha, "open_file_rw + drop changed the file");
 
@@ -369,7 +372,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // and dropped without SaveChanges: MAPI discards.
     {
         let session = Session::new();
-        let m = session.open_file_rw(&copy).unwrap();
+        let m = session.opener().read_write().path(&copy).unwrap();
         m.set(tags::SUBJECT, "changed but never saved").unwrap();
         m.delete(tags::BODY).unwrap();
         m.add_recipient(RecipientType::Cc, "X", "x@example.com").unwrap();
@@ -388,7 +391,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     {
         let session = Session::new();
         {
-            let m = session.open_file_rw(&copy).unwrap();
+            let m = session.opener().read_write().path(&copy).unwrap();
             m.set(tags::SUBJECT, "closed without saving").unwrap();
         }
         session.close();
@@ -398,7 +401,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // save_changes on an attachment only, never on the message.
     {
         let session = Session::new();
-        let m = session.open_file_rw(&copy).unwrap();
+        let m = session.opener().read_write().path(&copy).unwrap();
         let a = m.create_attachment().unwrap();
         a.set(tags::ATTACH_LONG_FILENAME, "never.txt").unwrap();
         a.save_changes().unwrap();
@@ -414,7 +417,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
 
     // And the file still reads as before.
     let s = Session::new();
-    let m = s.open_file(&copy).unwrap();
+    let m = s.opener().path(&copy).unwrap();
     assert_ne!(
         m.get(tags::SUBJECT).unwrap().as_deref(),
         Some("changed but never saved")
@@ -491,9 +494,9 @@ fn edit_keeps_untouched(in_place: bool) {
         };
         if in_place {
             let f = std::fs::OpenOptions::new().read(true).write(true).open(&copy).unwrap();
-            edit(&session.open_rw(f).unwrap());
+            edit(&session.opener().read_write().reader(f).unwrap());
         } else {
-            edit(&session.open_file_rw(&copy).unwrap());
+            edit(&session.opener().read_write().path(&copy).unwrap());
         }
     }
     let after = snapshot_file(&copy);
@@ -512,7 +515,7 @@ fn edit_keeps_untouched(in_place: bool) {
         "{diffs:?}"
     );
     let s = Session::new();
-    let m = s.open_file(&copy).unwrap();
+    let m = s.opener().path(&copy).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("A new subject — édité"));
     assert_eq!(
         m.open_attachment(0)
@@ -584,13 +587,13 @@ fn save_read_only_returns_a_read_only_message_with_the_saved_value() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("ro.msg");
     let session = Session::new();
-    let m = session.create(&path).unwrap();
+    let m = session.opener().create(&path).unwrap();
     m.set(tags::SUBJECT, "saved then read-only").unwrap();
     let ro: Message<'_, oxmsg::ReadOnly> = m.save_read_only().unwrap();
     assert_eq!(ro.get(tags::SUBJECT).unwrap().as_deref(), Some("saved then read-only"));
     drop(ro);
     let s2 = Session::new();
-    let back = s2.open_file(&path).unwrap();
+    let back = s2.opener().path(&path).unwrap();
     assert_eq!(
         back.get(tags::SUBJECT).unwrap().as_deref(),
         Some("saved then read-only")
@@ -598,13 +601,13 @@ fn save_read_only_returns_a_read_only_message_with_the_saved_value() {
 
     // On an existing file too.
     drop(back);
-    let m = session.open_file_rw(&path).unwrap();
+    let m = session.opener().read_write().path(&path).unwrap();
     m.set(tags::SUBJECT, "second").unwrap();
     let ro = m.save_read_only().unwrap();
     assert_eq!(ro.get(tags::SUBJECT).unwrap().as_deref(), Some("second"));
     drop(ro);
     assert_eq!(
-        s2.open_file(&path).unwrap().get(tags::SUBJECT).unwrap().as_deref(),
+        s2.opener().path(&path).unwrap().get(tags::SUBJECT).unwrap().as_deref(),
         Some("second")
     );
 }
@@ -676,7 +679,7 @@ fn every_type_for(unicode: bool) -> Vec<(PropTag, PropValue)> {
 /// data) and on a recipient, plus an embedded message.
 fn build_every_type<'s>(session: &'s Session) -> Message<'s, oxmsg::ReadWrite> {
     let every_type = || every_type_for(session.options().unicode);
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Hi").unwrap();
     for (t, v) in every_type() {
         m.set_value(t, v).unwrap();
@@ -780,7 +783,7 @@ fn every_property_type_round_trips_unicode() {
     let in_memory = snap(&m);
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes.clone())).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert!(back.is_unicode());
     assert_every_type(&back, true, "unicode");
     // And nothing else changed between the handle and the written file.
@@ -799,7 +802,7 @@ fn every_property_type_round_trips_unicode() {
 #[test]
 fn new_embedded_attachment_lists_pr_attach_data_obj() {
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     {
         let inner = a.create_embedded().unwrap();
@@ -811,7 +814,7 @@ fn new_embedded_attachment_lists_pr_attach_data_obj() {
     assert!(a.is_embedded());
     // After a write and a reopen the entry is there (written by save.rs).
     drop(a);
-    let back = session.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     let listed = back.attachments().unwrap()[0].prop_list().unwrap();
     assert!(listed.contains(&PropTag(0x3701_000D)), "reopened: {listed:?}");
     // And before it is written: create_embedded adds the PT_OBJECT entry.
@@ -831,7 +834,7 @@ fn every_property_type_round_trips_ansi() {
     assert!(!m.is_unicode());
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes)).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes)).unwrap();
     assert!(!back.is_unicode());
     assert_every_type(&back, false, "ansi");
     // Strings are PT_STRING8 everywhere: no PT_UNICODE tag is written.
@@ -850,9 +853,9 @@ fn every_property_type_round_trips_ansi() {
     drop(back);
     // A character the code page cannot encode becomes '?' (mapi-digest 2.1
     // SetProps [REC], as WideCharToMultiByte does).
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "a世b").unwrap();
-    let back = session.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     assert_eq!(back.raw_string8(tags::SUBJECT).unwrap().as_deref(), Some(&b"a?b"[..]));
 }
 
@@ -1075,7 +1078,7 @@ fn written_file_follows_ms_oxmsg_layout() {
 fn ansi_file_has_no_store_unicode_ok() {
     let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Hi").unwrap();
     let bytes = m.to_bytes().unwrap();
     drop(m);
@@ -1114,7 +1117,7 @@ fn empty_strings_are_not_written() {
     // MS-OXMSG 2.4.2.2: zero-length string streams are forbidden (Outlook
     // 2003-2010 refuse the file); the property is left out instead.
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "").unwrap();
     m.set_value(
         PropTag::new(0x6800, PropType::STRING8),
@@ -1126,7 +1129,7 @@ fn empty_strings_are_not_written() {
     .unwrap();
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes.clone())).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(back.get(tags::SUBJECT).unwrap(), None);
     assert_eq!(back.get_value(PropTag::new(0x6800, PropType::STRING8)).unwrap(), None);
     let (_d, path) = to_temp_file(&bytes);
@@ -1143,7 +1146,7 @@ fn corpus_attributes_equal_the_property_stream_flags() {
     let mut t = Tally::default();
     for rec in records(&dir).iter().filter(|r| r.ok()) {
         let session = Session::new();
-        let m = session.open_file(&rec.msg).unwrap();
+        let m = session.opener().path(&rec.msg).unwrap();
         let (mut cf, _) = cfb_open_lenient(&rec.msg);
         check_attributes(&mut t, &rec.name, &mut cf, "", 32, &|tag| m.attributes(tag).unwrap());
         for a in m.attachments().unwrap() {
@@ -1209,7 +1212,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     let path = tmp.path().join("attrs.msg");
     let session = Session::new();
     {
-        let m = session.create(&path).unwrap();
+        let m = session.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "read-only subject").unwrap();
         m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
         assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr::DEFAULT));
@@ -1236,7 +1239,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     assert_eq!(entries.iter().find(|e| e.tag == 0x0037_001F).unwrap().flags, 0x2);
     assert_eq!(entries.iter().find(|e| e.tag == 0x0017_0003).unwrap().flags, 0x7);
     // Read back and enforced after a reopen.
-    let m = session.open_file_rw(&path).unwrap();
+    let m = session.opener().read_write().path(&path).unwrap();
     assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr(PropAttr::READABLE)));
     let e = m.set(tags::SUBJECT, "no").unwrap_err();
     assert!(
@@ -1257,7 +1260,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     m.set(tags::BODY, "body").unwrap();
     m.save_changes().unwrap();
     drop(m);
-    let m = session.open_file(&path).unwrap();
+    let m = session.opener().path(&path).unwrap();
     assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr(PropAttr::READABLE)));
     assert_eq!(m.attributes(tags::IMPORTANCE).unwrap(), Some(PropAttr(0x7)));
     assert_eq!(m.attributes(tags::BODY).unwrap(), Some(PropAttr::DEFAULT));
@@ -1275,7 +1278,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let path = dir.join("m.msg");
     {
         let s = Session::new();
-        let m = s.create(&path).unwrap();
+        let m = s.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "original").unwrap();
         m.save_changes().unwrap();
     }
@@ -1286,7 +1289,7 @@ fn failed_save_leaves_the_old_file_intact() {
     //    (now elsewhere) is unchanged.
     let moved = tmp.path().join("moved");
     let session = Session::new();
-    let m = session.open_file_rw(&path).unwrap();
+    let m = session.opener().read_write().path(&path).unwrap();
     m.set(tags::SUBJECT, "changed").unwrap();
     std::fs::rename(&dir, &moved).unwrap();
     let err = m
@@ -1308,7 +1311,8 @@ fn failed_save_leaves_the_old_file_intact() {
     drop(m);
     assert_eq!(
         Session::new()
-            .open_file(&path)
+            .opener()
+            .path(&path)
             .unwrap()
             .get(tags::SUBJECT)
             .unwrap()
@@ -1327,7 +1331,7 @@ fn failed_save_leaves_the_old_file_intact() {
         let _ = std::fs::remove_file(&probe);
         if enforced {
             let s = Session::new();
-            let m = s.open_file_rw(&path);
+            let m = s.opener().read_write().path(&path);
             // Either refused at open (the file itself is writable here) or at save.
             if let Ok(m) = m {
                 m.set(tags::SUBJECT, "not allowed").unwrap();
@@ -1345,7 +1349,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let blocker = tmp.path().join("blocker");
     std::fs::write(&blocker, b"I am a file").unwrap();
     let s = Session::new();
-    let m = s.create(blocker.join("x.msg")).unwrap();
+    let m = s.opener().create(blocker.join("x.msg")).unwrap();
     m.set(tags::SUBJECT, "never").unwrap();
     assert!(m.save_changes().is_err());
     assert_eq!(std::fs::read(&blocker).unwrap(), b"I am a file");

@@ -12,7 +12,7 @@ use oxmsg::{tags, AttachMethod, Error, Limits, OpenOptions, PropTag, PropValue, 
 /// one attachment.
 fn sample() -> Vec<u8> {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Quarterly").unwrap();
     m.set(tags::BODY, "x".repeat(5000)).unwrap();
     let a = m.create_attachment().unwrap();
@@ -43,7 +43,7 @@ impl Read for CallbackReader {
             if let Ok(ids) = s.open_messages() {
                 calls.push(ids.iter().all(|&id| s.is_open(id)));
             }
-            match s.create_in_memory() {
+            match s.opener().create_in_memory() {
                 Ok(m) => calls.push(ok_or_busy(m.set(tags::SUBJECT, "inner"))),
                 Err(e) => calls.push(matches!(e, Error::Busy { .. })),
             }
@@ -80,7 +80,7 @@ fn a_reader_that_calls_back_into_the_session_never_panics() {
         session: Rc::downgrade(&session),
         calls: calls.clone(),
     };
-    let msg = session.open(reader).unwrap();
+    let msg = session.opener().reader(reader).unwrap();
     // Lazy reads go through the caller's reader.
     assert_eq!(msg.get(tags::BODY).unwrap().map(|b| b.len()), Some(5000));
     let att = msg.open_attachment(0).unwrap();
@@ -102,14 +102,14 @@ fn a_read_write_target_that_calls_back_during_save_never_panics() {
         session: Rc::downgrade(&session),
         calls: calls.clone(),
     };
-    let msg = session.open_rw(rw).unwrap();
+    let msg = session.opener().read_write().reader(rw).unwrap();
     msg.set(tags::SUBJECT, "changed").unwrap();
     msg.save_changes().unwrap();
     assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
     assert!(calls.borrow().iter().all(|&ok| ok));
     let back: CallbackReader = msg.into_inner().unwrap();
     let again = Session::new();
-    let m = again.open(Cursor::new(back.inner.into_inner())).unwrap();
+    let m = again.opener().reader(Cursor::new(back.inner.into_inner())).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
 }
 
@@ -140,7 +140,7 @@ impl Write for CallbackWriter<'_, '_> {
 #[test]
 fn a_writer_that_calls_back_during_save_to_works() {
     let s = Session::new();
-    let msg = s.open_rw(Cursor::new(sample())).unwrap();
+    let msg = s.opener().read_write().reader(Cursor::new(sample())).unwrap();
     let mut w = CallbackWriter {
         msg: &msg,
         stream: Some(msg.open_stream_mut(tags::BODY).unwrap()),
@@ -153,7 +153,7 @@ fn a_writer_that_calls_back_during_save_to_works() {
     msg.save_to(&mut w).unwrap();
     assert!(w.seen.iter().all(|&ok| ok) && !w.seen.is_empty());
     let back = Session::new();
-    let m = back.open(Cursor::new(w.out)).unwrap();
+    let m = back.opener().reader(Cursor::new(w.out)).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("Quarterly"));
     assert_eq!(m.get(tags::BODY).unwrap().map(|b| b.len()), Some(5000));
 }
@@ -161,7 +161,7 @@ fn a_writer_that_calls_back_during_save_to_works() {
 #[test]
 fn a_stream_dropped_without_commit_is_discarded_and_commit_makes_it_visible() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::BODY, "old").unwrap();
     {
         let mut w = m.open_stream_mut(tags::BODY).unwrap();
@@ -195,7 +195,7 @@ impl Read for FailAfter {
 #[test]
 fn a_failed_write_data_leaves_the_old_data_exactly_as_it_was() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     a.write_data(&mut &b"original"[..]).unwrap();
     assert!(a.write_data(&mut FailAfter(3)).is_err());
@@ -208,7 +208,7 @@ fn a_failed_write_data_leaves_the_old_data_exactly_as_it_was() {
 #[test]
 fn attachment_numbers_are_never_reused_and_stale_ids_find_nothing() {
     let s = Session::new();
-    let mut m = s.create_in_memory().unwrap();
+    let mut m = s.opener().create_in_memory().unwrap();
     let mut ids = Vec::new();
     for _ in 0..3 {
         let a = m.create_attachment().unwrap();
@@ -228,7 +228,7 @@ fn attachment_numbers_are_never_reused_and_stale_ids_find_nothing() {
     ));
     // ... also after a save and reopen: the header keeps the number retired.
     let bytes = m.to_bytes().unwrap();
-    let r = s.open_rw(Cursor::new(bytes)).unwrap();
+    let r = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     let b = r.create_attachment().unwrap();
     assert_eq!(b.num(), 4);
 }
@@ -236,8 +236,8 @@ fn attachment_numbers_are_never_reused_and_stale_ids_find_nothing() {
 #[test]
 fn ids_of_another_message_are_refused() {
     let s = Session::new();
-    let mut a = s.create_in_memory().unwrap();
-    let b = s.create_in_memory().unwrap();
+    let mut a = s.opener().create_in_memory().unwrap();
+    let b = s.opener().create_in_memory().unwrap();
     let att = b.create_attachment().unwrap();
     att.save_changes().unwrap();
     let other = att.id();
@@ -278,7 +278,7 @@ fn patch_header(bytes: Vec<u8>, next_recipient: u32, next_attachment: u32) -> Ve
 fn a_header_next_id_at_the_end_of_the_range_is_an_error_not_an_overflow() {
     let bytes = patch_header(sample(), u32::MAX, u32::MAX);
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     assert!(matches!(m.create_attachment(), Err(Error::IdsExhausted { .. })));
     assert!(matches!(
         m.add_recipient(oxmsg::RecipientType::To, "A", "a@example.com"),
@@ -295,7 +295,7 @@ fn a_header_next_id_at_the_end_of_the_range_is_an_error_not_an_overflow() {
 fn a_header_next_id_of_zero_does_not_reuse_present_numbers() {
     let bytes = patch_header(sample(), 0, 0);
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     let a = m.create_attachment().unwrap();
     assert_eq!(a.num(), 1);
 }
@@ -304,7 +304,7 @@ fn a_header_next_id_of_zero_does_not_reuse_present_numbers() {
 fn into_compound_file_on_an_embedded_message_takes_nothing() {
     let s = Session::new();
     let cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    let m = s.open_compound(cf, true).unwrap();
+    let m = s.opener().read_write().compound(cf, true).unwrap();
     let att = m.create_attachment().unwrap();
     let emb = att.create_embedded().unwrap();
     let r = emb.into_compound_file::<Cursor<Vec<u8>>>();
@@ -315,7 +315,7 @@ fn into_compound_file_on_an_embedded_message_takes_nothing() {
     m.save_changes().unwrap();
     let cf = m.into_compound_file::<Cursor<Vec<u8>>>().unwrap();
     let back = Session::new();
-    let r = back.open(Cursor::new(cf.into_inner().into_inner())).unwrap();
+    let r = back.opener().reader(Cursor::new(cf.into_inner().into_inner())).unwrap();
     assert_eq!(r.get(tags::SUBJECT).unwrap().as_deref(), Some("still mine"));
 }
 
@@ -325,7 +325,7 @@ fn unsaved_attachment_handles_count_against_the_limit() {
     limits.max_children = 10;
     let opts = SessionOptions::default().open(OpenOptions::new().limits(limits));
     let s = Session::with_options(opts);
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let handles: Vec<_> = (0..10).map(|_| m.create_attachment().unwrap()).collect();
     assert!(matches!(m.create_attachment(), Err(Error::LimitExceeded { .. })));
     for h in &handles {
@@ -334,7 +334,12 @@ fn unsaved_attachment_handles_count_against_the_limit() {
     drop(handles);
     let bytes = m.to_bytes().unwrap();
     assert_eq!(
-        s.open(Cursor::new(bytes)).unwrap().attachment_numbers().unwrap().len(),
+        s.opener()
+            .reader(Cursor::new(bytes))
+            .unwrap()
+            .attachment_numbers()
+            .unwrap()
+            .len(),
         10
     );
 }
@@ -342,7 +347,7 @@ fn unsaved_attachment_handles_count_against_the_limit() {
 #[test]
 fn the_dynamic_setter_refuses_a_value_of_another_type() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     a.set(tags::ATTACH_LONG_FILENAME, "x.txt").unwrap();
     let r = a.set_value(tags::ATTACH_LONG_FILENAME, PropValue::Long(7));
@@ -357,7 +362,7 @@ fn the_dynamic_setter_refuses_a_value_of_another_type() {
 #[test]
 fn an_ansi_message_refuses_characters_its_code_page_cannot_hold() {
     let s = Session::with_options(SessionOptions::default().unicode(false));
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let r = m.set(tags::SUBJECT, "Отчёт");
     match r {
         Err(Error::BadValue { detail, .. }) => assert!(detail.contains("1252"), "{detail}"),
@@ -370,17 +375,17 @@ fn an_ansi_message_refuses_characters_its_code_page_cannot_hold() {
             .unicode(false)
             .open(OpenOptions::new().lossy_ansi(true)),
     );
-    let m = lossy.create_in_memory().unwrap();
+    let m = lossy.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Отчёт").unwrap();
     let back = Session::new();
-    let r = back.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let r = back.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     assert_eq!(r.get(tags::SUBJECT).unwrap().as_deref(), Some("?????"));
 }
 
 #[test]
 fn an_embedded_message_of_an_ansi_message_keeps_its_code_page() {
     let s = Session::with_options(SessionOptions::default().unicode(false).ansi_codepage(936));
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let att = m.create_attachment().unwrap();
     let emb = att.create_embedded().unwrap();
     emb.set(tags::SUBJECT, "报告").unwrap();
@@ -392,12 +397,12 @@ fn an_embedded_message_of_an_ansi_message_keeps_its_code_page() {
     drop(att);
     let bytes = m.to_bytes().unwrap();
     let r = Session::new();
-    let top = r.open(Cursor::new(bytes)).unwrap();
+    let top = r.opener().reader(Cursor::new(bytes)).unwrap();
     let a = top.open_attachment(0).unwrap();
     let e = a.open_embedded().unwrap();
     assert_eq!(e.get(tags::SUBJECT).unwrap().as_deref(), Some("报告"));
     // Saved on its own, it is a complete ANSI .msg in code page 936.
-    let own = r.open(Cursor::new(alone)).unwrap();
+    let own = r.opener().reader(Cursor::new(alone)).unwrap();
     assert!(!own.is_unicode());
     assert!(own.get(tags::STORE_SUPPORT_MASK).unwrap().is_some());
     assert_eq!(own.get(tags::SUBJECT).unwrap().as_deref(), Some("报告"));
@@ -407,7 +412,7 @@ fn an_embedded_message_of_an_ansi_message_keeps_its_code_page() {
 fn an_untouched_save_keeps_storage_times_and_names() {
     // A file whose attachment storage has an old time and a lower-case name.
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     for _ in 0..11 {
         m.create_attachment().unwrap().save_changes().unwrap();
     }
@@ -437,7 +442,7 @@ fn an_untouched_save_keeps_storage_times_and_names() {
     let bytes = dst.into_inner().into_inner();
 
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.set(tags::SUBJECT, "touched the message only").unwrap();
     m.save_changes().unwrap();
     let back: Cursor<Vec<u8>> = m.into_inner().unwrap();

@@ -15,9 +15,9 @@ use shared_buf::SharedBuf;
 fn a_session_enumerates_its_open_messages() {
     let s = Session::new();
     assert!(s.open_messages().unwrap().is_empty());
-    let a = s.create_in_memory().unwrap();
+    let a = s.opener().create_in_memory().unwrap();
     let bytes = a.to_bytes().unwrap();
-    let b = s.open(Cursor::new(bytes)).unwrap();
+    let b = s.opener().reader(Cursor::new(bytes)).unwrap();
     let ids = s.open_messages().unwrap();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&a.id()) && ids.contains(&b.id()));
@@ -38,7 +38,7 @@ fn a_session_enumerates_its_open_messages() {
 fn a_message_on_the_callers_compound_file_saves_without_commit() {
     let cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
     let s = Session::new();
-    let msg = s.open_compound(cf, false).unwrap();
+    let msg = s.opener().read_write().compound(cf, false).unwrap();
     msg.set(tags::SUBJECT, "On the caller's storage").unwrap();
     msg.save_changes().unwrap();
     let mut cf: cfb::CompoundFile<Cursor<Vec<u8>>> = msg.into_compound_file().unwrap();
@@ -51,7 +51,7 @@ fn a_message_on_the_callers_compound_file_saves_without_commit() {
     cf.flush().unwrap();
     let bytes = cf.into_inner().into_inner();
 
-    let read = s.open(Cursor::new(bytes.clone())).unwrap();
+    let read = s.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(
         read.get(tags::SUBJECT).unwrap().as_deref(),
         Some("On the caller's storage")
@@ -60,7 +60,7 @@ fn a_message_on_the_callers_compound_file_saves_without_commit() {
 
     // Saving again keeps the caller's storage: only "__" entries are rewritten.
     let cf = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
-    let msg = s.open_compound(cf, true).unwrap();
+    let msg = s.opener().read_write().compound(cf, true).unwrap();
     assert_eq!(
         msg.get(tags::SUBJECT).unwrap().as_deref(),
         Some("On the caller's storage")
@@ -71,7 +71,7 @@ fn a_message_on_the_callers_compound_file_saves_without_commit() {
     let mut data = Vec::new();
     cf.open_stream("/MyApp/state").unwrap().read_to_end(&mut data).unwrap();
     assert_eq!(data, b"caller data");
-    let read = s.open(Cursor::new(cf.into_inner().into_inner())).unwrap();
+    let read = s.opener().reader(Cursor::new(cf.into_inner().into_inner())).unwrap();
     assert_eq!(read.get(tags::SUBJECT).unwrap().as_deref(), Some("Second"));
 }
 
@@ -79,7 +79,7 @@ fn a_message_on_the_callers_compound_file_saves_without_commit() {
 fn into_compound_file_checks_the_type() {
     let cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
     let s = Session::new();
-    let msg = s.open_compound(cf, true).unwrap();
+    let msg = s.opener().read_write().compound(cf, true).unwrap();
     assert!(matches!(
         msg.into_compound_file::<std::fs::File>(),
         Err(Error::InvalidParameter { .. })
@@ -109,7 +109,7 @@ impl<R: Seek> Seek for Counting<R> {
 #[test]
 fn opening_reads_the_directory_and_the_property_stream_not_the_values() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Small").unwrap();
     m.set(tags::BODY, "x".repeat(1 << 20)).unwrap();
     let a = m.create_attachment().unwrap();
@@ -121,7 +121,8 @@ fn opening_reads_the_directory_and_the_property_stream_not_the_values() {
 
     let read = Rc::new(Cell::new(0));
     let msg = s
-        .open(Counting {
+        .opener()
+        .reader(Counting {
             inner: Cursor::new(bytes),
             read: read.clone(),
         })
@@ -139,7 +140,7 @@ fn opening_reads_the_directory_and_the_property_stream_not_the_values() {
 #[test]
 fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Shrinking").unwrap();
     let a = m.create_attachment().unwrap();
     let secret = b"SECRET-ATTACHMENT-DATA-".repeat(4000);
@@ -150,7 +151,7 @@ fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     let old_len = bytes.len();
     let buf = SharedBuf::new(bytes);
 
-    let mut msg = s.open_rw(buf.clone()).unwrap();
+    let mut msg = s.opener().read_write().reader(buf.clone()).unwrap();
     let id = msg.open_attachment(0).unwrap().id();
     msg.delete_attachment(id).unwrap();
     msg.save_changes().unwrap();
@@ -160,7 +161,7 @@ fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     // deleted data, and opens without the attachment.
     assert!(after.len() >= old_len);
     assert!(!after.windows(23).any(|w| w == b"SECRET-ATTACHMENT-DATA-"));
-    let back = s.open(Cursor::new(after)).unwrap();
+    let back = s.opener().reader(Cursor::new(after)).unwrap();
     assert!(back.attachment_numbers().unwrap().is_empty());
     assert_eq!(back.get(tags::SUBJECT).unwrap().as_deref(), Some("Shrinking"));
 }

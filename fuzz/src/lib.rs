@@ -63,7 +63,7 @@ pub fn walk<A: Access>(msg: &Message<'_, A>) {
 pub fn write_and_reopen<A: Access>(msg: &Message<'_, A>, what: &str) -> Option<Vec<u8>> {
     let bytes = msg.to_bytes().ok()?;
     let session = Session::new();
-    match session.open(Cursor::new(bytes.clone())) {
+    match session.opener().reader(Cursor::new(bytes.clone())) {
         Ok(copy) => walk(&copy),
         Err(e) => panic!("{what}: oxmsg cannot reopen what it wrote: {e}"),
     }

@@ -75,7 +75,7 @@ impl Walker {
 /// number of things visited, or the first error (opening included).
 pub fn walk_bytes(bytes: Vec<u8>) -> Result<usize, oxmsg::Error> {
     let session = Session::new();
-    let msg = session.open(Cursor::new(bytes))?;
+    let msg = session.opener().reader(Cursor::new(bytes))?;
     walk_message(&msg)
 }
 
