@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
-use oxmsg::{
+use oxmsg::{PropRead, 
     tags, Access, AttachMethod, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue,
     RecipientType, Session,
 };
@@ -379,38 +379,6 @@ fn hex(bytes: &[u8]) -> String {
 const SHOW_CHARS: usize = 200;
 const SHOW_BYTES: usize = 32;
 
-/// What the dump needs of a message or an attachment (their property
-/// methods are inherent, so a small trait lets one function list both).
-trait Props {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>>;
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>>;
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>>;
-}
-
-impl<A: Access> Props for Message<'_, A> {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>> {
-        self.prop_list()
-    }
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>> {
-        self.get_value(tag)
-    }
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>> {
-        self.open_stream(tag)
-    }
-}
-
-impl<A: Access> Props for Attachment<'_, A> {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>> {
-        self.prop_list()
-    }
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>> {
-        self.get_value(tag)
-    }
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>> {
-        self.open_stream(tag)
-    }
-}
-
 fn pad(depth: usize) -> String {
     "  ".repeat(depth)
 }
@@ -476,14 +444,14 @@ fn dump_attachment<A: Access>(out: &mut impl Write, att: &Attachment<'_, A>, dep
 
 /// Lists every property of `obj`. Binary values longer than a screen line
 /// are read as streams, so large attachment data is never loaded.
-fn dump_props(out: &mut impl Write, obj: &impl Props, depth: usize) -> Result<(), Failure> {
+fn dump_props(out: &mut impl Write, obj: &impl PropRead, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
-    let tags = obj.tags()?;
+    let tags = obj.prop_list()?;
     writeln!(out, "{p}Properties ({}):", tags.len())?;
     for tag in tags {
         let base = tag.prop_type();
         let line = if base == PropType::BINARY || base == PropType::SVREID {
-            let mut s = obj.stream(tag).ctx(|| format!("property {tag}"))?;
+            let mut s = obj.open_stream(tag).ctx(|| format!("property {tag}"))?;
             let len = s.len();
             let mut head = Vec::with_capacity(SHOW_BYTES);
             (&mut s)
@@ -493,7 +461,7 @@ fn dump_props(out: &mut impl Write, obj: &impl Props, depth: usize) -> Result<()
                 .ctx(|| format!("property {tag}"))?;
             format!("{} {}", head_of(tag), binary_text(&head, len))
         } else {
-            match obj.value(tag).ctx(|| format!("property {tag}"))? {
+            match obj.get_value(tag).ctx(|| format!("property {tag}"))? {
                 Some(v) => prop_line(tag, &v),
                 None => continue,
             }

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 use std::rc::Rc;
 
-use oxmsg::{Access, Message, Session};
+use oxmsg::{Access, Message, PropRead, Session};
 
 /// Walks everything reachable from `msg`: properties, warnings, code page,
 /// recipients and the recipient table, named properties, every attachment
@@ -14,10 +14,7 @@ use oxmsg::{Access, Message, Session};
 /// the attachment table. Errors are ignored (bad input may fail); only a
 /// panic, a hang or a huge allocation is a finding.
 pub fn walk<A: Access>(msg: &Message<'_, A>) {
-    let _ = msg.props();
-    let _ = msg.prop_list();
-    let _ = msg.warnings();
-    let _ = msg.codepage();
+    walk_props(msg);
     let _ = msg.is_unicode();
     let _ = msg.is_embedded();
     if let Ok(rs) = msg.recipients() {
@@ -32,18 +29,14 @@ pub fn walk<A: Access>(msg: &Message<'_, A>) {
         let n = t.row_count();
         let _ = t.query_rows(n);
     }
-    let _ = msg.named_props();
     if let Ok(nums) = msg.attachment_numbers() {
         for num in nums {
             let Ok(att) = msg.open_attachment(num) else {
                 continue;
             };
-            let _ = att.props();
-            let _ = att.warnings();
-            let _ = att.codepage();
+            walk_props(&att);
             let _ = att.method();
             let _ = att.filename();
-            let _ = att.named_props();
             if let Ok(mut data) = att.data() {
                 let _ = io::copy(&mut data, &mut io::sink());
             }
@@ -56,6 +49,15 @@ pub fn walk<A: Access>(msg: &Message<'_, A>) {
         let n = t.row_count();
         let _ = t.query_rows(n);
     }
+}
+
+/// What messages and attachments share (MAPI's IMAPIProp).
+fn walk_props(o: &impl PropRead) {
+    let _ = o.props();
+    let _ = o.prop_list();
+    let _ = o.warnings();
+    let _ = o.codepage();
+    let _ = o.named_props();
 }
 
 /// Writes `msg` with `to_bytes` and, when that succeeds, asserts that what
