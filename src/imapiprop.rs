@@ -9,7 +9,8 @@ use crate::attach::Attachment;
 use crate::error::Result;
 use crate::message::Message;
 use crate::prop::named::{NamedProp, NamedTag};
-use crate::prop::{PropAttr, PropInput, PropKind, PropTag, PropType, PropValue, Tag};
+use crate::mapped::{AnyTag, MappedTag, NamedId, TypedTag};
+use crate::prop::{PropAttr, PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::stream::{PropStream, PropStreamMut};
 
 mod sealed {
@@ -37,19 +38,19 @@ mod sealed {
 /// `GetNamesFromIDs`; `GetAttribIMsgOnIStg`.
 pub trait PropRead: sealed::Sealed {
     /// See [`Message::get`].
-    fn get<K: PropKind>(&self, tag: Tag<K>) -> Result<Option<K::Value>>;
+    fn get<K: PropKind>(&self, tag: impl TypedTag<K>) -> Result<Option<K::Value>>;
     /// See [`Message::get_value`].
-    fn get_value(&self, tag: PropTag) -> Result<Option<PropValue>>;
+    fn get_value(&self, tag: impl AnyTag) -> Result<Option<PropValue>>;
     /// See [`Message::props`].
     fn props(&self) -> Result<Vec<(PropTag, PropValue)>>;
     /// See [`Message::prop_list`].
     fn prop_list(&self) -> Result<Vec<PropTag>>;
     /// See [`Message::attributes`].
-    fn attributes(&self, tag: PropTag) -> Result<Option<PropAttr>>;
+    fn attributes(&self, tag: impl AnyTag) -> Result<Option<PropAttr>>;
     /// See [`Message::open_stream`].
-    fn open_stream(&self, tag: PropTag) -> Result<PropStream<'_>>;
+    fn open_stream(&self, tag: impl AnyTag) -> Result<PropStream<'_>>;
     /// See [`Message::raw_string8`].
-    fn raw_string8(&self, tag: PropTag) -> Result<Option<Vec<u8>>>;
+    fn raw_string8(&self, tag: impl AnyTag) -> Result<Option<Vec<u8>>>;
     /// See [`Message::codepage`].
     fn codepage(&self) -> u32;
     /// See [`Message::warnings`].
@@ -58,8 +59,10 @@ pub trait PropRead: sealed::Sealed {
     fn names_from_ids(&self, ids: &[u16]) -> Result<Vec<NamedProp>>;
     /// See [`Message::named_props`].
     fn named_props(&self) -> Result<Vec<(u16, NamedProp)>>;
+    /// See [`Message::ids_from_names`].
+    fn ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>>;
     /// See [`Message::resolve_named`].
-    fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<Tag<K>>>;
+    fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<MappedTag<K>>>;
     /// See [`Message::get_named`].
     fn get_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<K::Value>>;
     /// See [`Message::get_named_value`].
@@ -74,17 +77,19 @@ pub trait PropRead: sealed::Sealed {
 /// `GetIDsFromNames` with `MAPI_CREATE`; `SetAttribIMsgOnIStg`.
 pub trait PropWrite: PropRead {
     /// See [`Message::set`].
-    fn set<K: PropKind, V: PropInput<K>>(&self, tag: Tag<K>, value: V) -> Result<()>;
+    fn set<K: PropKind, V: PropInput<K>>(&self, tag: impl TypedTag<K>, value: V) -> Result<()>;
     /// See [`Message::set_value`].
-    fn set_value(&self, tag: PropTag, value: PropValue) -> Result<()>;
+    fn set_value(&self, tag: impl AnyTag, value: PropValue) -> Result<()>;
     /// See [`Message::delete`].
-    fn delete(&self, tag: PropTag) -> Result<bool>;
+    fn delete(&self, tag: impl AnyTag) -> Result<bool>;
     /// See [`Message::set_attributes`].
-    fn set_attributes(&self, tag: PropTag, attr: PropAttr) -> Result<()>;
+    fn set_attributes(&self, tag: impl AnyTag, attr: PropAttr) -> Result<()>;
     /// See [`Message::open_stream_mut`].
-    fn open_stream_mut(&self, tag: PropTag) -> Result<PropStreamMut<'_>>;
+    fn open_stream_mut(&self, tag: impl AnyTag) -> Result<PropStreamMut<'_>>;
+    /// See [`Message::create_ids_from_names`].
+    fn create_ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>>;
     /// See [`Message::map_named`].
-    fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Tag<K>>;
+    fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<MappedTag<K>>;
     /// See [`Message::set_named`].
     fn set_named<K: PropKind, V: PropInput<K>>(&self, tag: NamedTag<K>, value: V) -> Result<()>;
     /// See [`Message::set_named_value`].
@@ -98,10 +103,10 @@ macro_rules! imapiprop {
         impl<A: Access> sealed::Sealed for $ty<'_, A> {}
 
         impl<A: Access> PropRead for $ty<'_, A> {
-            fn get<K: PropKind>(&self, tag: Tag<K>) -> Result<Option<K::Value>> {
+            fn get<K: PropKind>(&self, tag: impl TypedTag<K>) -> Result<Option<K::Value>> {
                 $ty::get(self, tag)
             }
-            fn get_value(&self, tag: PropTag) -> Result<Option<PropValue>> {
+            fn get_value(&self, tag: impl AnyTag) -> Result<Option<PropValue>> {
                 $ty::get_value(self, tag)
             }
             fn props(&self) -> Result<Vec<(PropTag, PropValue)>> {
@@ -110,13 +115,13 @@ macro_rules! imapiprop {
             fn prop_list(&self) -> Result<Vec<PropTag>> {
                 $ty::prop_list(self)
             }
-            fn attributes(&self, tag: PropTag) -> Result<Option<PropAttr>> {
+            fn attributes(&self, tag: impl AnyTag) -> Result<Option<PropAttr>> {
                 $ty::attributes(self, tag)
             }
-            fn open_stream(&self, tag: PropTag) -> Result<PropStream<'_>> {
+            fn open_stream(&self, tag: impl AnyTag) -> Result<PropStream<'_>> {
                 $ty::open_stream(self, tag)
             }
-            fn raw_string8(&self, tag: PropTag) -> Result<Option<Vec<u8>>> {
+            fn raw_string8(&self, tag: impl AnyTag) -> Result<Option<Vec<u8>>> {
                 $ty::raw_string8(self, tag)
             }
             fn codepage(&self) -> u32 {
@@ -131,7 +136,10 @@ macro_rules! imapiprop {
             fn named_props(&self) -> Result<Vec<(u16, NamedProp)>> {
                 $ty::named_props(self)
             }
-            fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<Tag<K>>> {
+            fn ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>> {
+                $ty::ids_from_names(self, names)
+            }
+            fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<MappedTag<K>>> {
                 $ty::resolve_named(self, tag)
             }
             fn get_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<K::Value>> {
@@ -143,22 +151,25 @@ macro_rules! imapiprop {
         }
 
         impl PropWrite for $ty<'_, ReadWrite> {
-            fn set<K: PropKind, V: PropInput<K>>(&self, tag: Tag<K>, value: V) -> Result<()> {
+            fn set<K: PropKind, V: PropInput<K>>(&self, tag: impl TypedTag<K>, value: V) -> Result<()> {
                 $ty::set(self, tag, value)
             }
-            fn set_value(&self, tag: PropTag, value: PropValue) -> Result<()> {
+            fn set_value(&self, tag: impl AnyTag, value: PropValue) -> Result<()> {
                 $ty::set_value(self, tag, value)
             }
-            fn delete(&self, tag: PropTag) -> Result<bool> {
+            fn delete(&self, tag: impl AnyTag) -> Result<bool> {
                 $ty::delete(self, tag)
             }
-            fn set_attributes(&self, tag: PropTag, attr: PropAttr) -> Result<()> {
+            fn set_attributes(&self, tag: impl AnyTag, attr: PropAttr) -> Result<()> {
                 $ty::set_attributes(self, tag, attr)
             }
-            fn open_stream_mut(&self, tag: PropTag) -> Result<PropStreamMut<'_>> {
+            fn open_stream_mut(&self, tag: impl AnyTag) -> Result<PropStreamMut<'_>> {
                 $ty::open_stream_mut(self, tag)
             }
-            fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Tag<K>> {
+            fn create_ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>> {
+                $ty::create_ids_from_names(self, names)
+            }
+            fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<MappedTag<K>> {
                 $ty::map_named(self, tag)
             }
             fn set_named<K: PropKind, V: PropInput<K>>(&self, tag: NamedTag<K>, value: V) -> Result<()> {

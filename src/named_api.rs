@@ -11,12 +11,13 @@
 //! The map and the GetIDsFromNames/GetNamesFromIDs logic live in
 //! `store::named`; these are the handle methods.
 
-use crate::access::{Access, ReadWrite};
+use crate::access::Access;
 use crate::attach::Attachment;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::mapped::{MappedTag, NamedId};
 use crate::message::Message;
 use crate::prop::named::{NamedProp, NamedTag};
-use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue, Tag};
+use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 
 /// The named-property methods of a handle type with `session: &Session`
 /// and `key: NodeKey` fields, for both access modes and for read-write.
@@ -35,8 +36,8 @@ macro_rules! named_methods {
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
             /// # let msg = session.opener().create_in_memory()?;
-            /// let ids = msg.ids_from_names(&[named::LOCATION.name()], true)?;
-            /// assert_eq!(msg.names_from_ids(&ids)?, vec![named::LOCATION.name()]);
+            /// let ids = msg.create_ids_from_names(&[named::LOCATION.name()])?;
+            /// assert_eq!(msg.names_from_ids(&[ids[0].id()])?, vec![named::LOCATION.name()]);
             /// # Ok::<(), oxmsg::Error>(())
             /// ```
             ///
@@ -71,63 +72,69 @@ macro_rules! named_methods {
                 self.session.engine.named_props(self.key)
             }
 
-            /// The property ids of `names`, in order; with `create`, names
-            /// that are not mapped yet are added to the file's map (kept in
-            /// memory, written by the top-level message's save).
+            /// The property ids of `names`, in order, as this message file's
+            /// named-property map gives them. Each [`NamedId`](crate::NamedId)
+            /// remembers the file: used on an object of another file it is an
+            /// error, never another property.
             ///
             /// Names in [`PS_INTERNET_HEADERS`](crate::named::PS_INTERNET_HEADERS)
-            /// compare case-insensitively and are stored lower-cased; others
-            /// compare exactly. A numeric [`PS_MAPI`](crate::named::PS_MAPI)
-            /// name with a LID below 0x8000 that the file does not map is the
-            /// LID itself, as in MAPI.
-            ///
-            /// The map belongs to the whole file, so the id is also the one
-            /// to use on recipients: read a recipient's named property with
-            /// `recipient.get_value(PropTag::new(id, type))` (or
-            /// [`Self::resolve_named`] and `recipient.get`), and set one with
-            /// `modify_recipients` and that tag.
+            /// compare case-insensitively; others compare exactly. A numeric
+            /// [`PS_MAPI`](crate::named::PS_MAPI) name with a LID below 0x8000
+            /// that the file does not map is the LID itself, as in MAPI.
             ///
             /// ```
             /// # use oxmsg::{named, Session};
             /// # let session = Session::new();
             /// # let msg = session.opener().create_in_memory()?;
             /// let name = named::NamedProp::string(named::PS_PUBLIC_STRINGS, "Project");
-            /// assert!(msg.ids_from_names(&[name.clone()], false).is_err());
-            /// let ids = msg.ids_from_names(&[name.clone()], true)?;
-            /// assert!(ids[0] >= 0x8000);
-            /// assert_eq!(msg.ids_from_names(&[name], false)?, ids);
+            /// assert!(msg.ids_from_names(&[name.clone()]).is_err());
+            /// let ids = msg.create_ids_from_names(&[name.clone()])?;
+            /// assert!(ids[0].id() >= 0x8000);
+            /// assert_eq!(msg.ids_from_names(&[name])?, ids);
             /// # Ok::<(), oxmsg::Error>(())
             /// ```
             ///
             /// # Errors
-            /// [`Error::NameNotMapped`] naming the first unmapped name when
-            /// `create` is false; [`Error::NoAccess`] when `create` is true
-            /// on a read-only handle; [`Error::NameMapFull`] when the new
-            /// names do not fit (0x7FFF entries, or
-            /// [`Limits::max_named_entries`](crate::Limits::max_named_entries)),
-            /// in which case none is added; errors reading the map as in
-            /// [`Self::names_from_ids`].
+            /// [`Error::NameNotMapped`] naming the first unmapped name; errors
+            /// reading the map as in [`Self::names_from_ids`].
             ///
             /// # MAPI
-            #[doc = concat!("`IMAPIProp::GetIDsFromNames` on ", $what, ", with `MAPI_CREATE` when")]
-            /// `create`. The ids come without a type (MAPI returns
-            /// `PT_UNSPECIFIED` tags). MAPI reports an unknown name as
-            /// `PROP_TAG(PT_ERROR, 0)` with `MAPI_W_ERRORS_RETURNED`; oxmsg
-            /// fails the whole call. As in MAPI, `MAPI_CREATE` needs write
-            /// access.
-            pub fn ids_from_names(&self, names: &[NamedProp], create: bool) -> Result<Vec<u16>> {
-                if create && !A::WRITABLE {
-                    return Err(Error::NoAccess {
-                        detail: "creating named-property mappings (GetIDsFromNames with MAPI_CREATE) needs a read-write message".into(),
-                    });
-                }
-                self.session.engine.ids_from_names(self.key, names, create)
+            #[doc = concat!("`IMAPIProp::GetIDsFromNames` on ", $what, " without `MAPI_CREATE`.")]
+            /// The ids come without a type (MAPI returns `PT_UNSPECIFIED`
+            /// tags). MAPI reports an unknown name as `PROP_TAG(PT_ERROR, 0)`
+            /// with `MAPI_W_ERRORS_RETURNED`; oxmsg fails the whole call.
+            pub fn ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>> {
+                let at = self.file_id()?;
+                let ids = self.session.engine.ids_from_names(self.key, names, false)?;
+                Ok(ids.into_iter().map(|id| NamedId::new(id, at)).collect())
+            }
+
+            /// [`Self::ids_from_names`], adding the names that are not mapped
+            /// yet to the file's map (kept in memory, written by the
+            /// top-level message's save). All or none: the capacity is
+            /// checked first. Only on a read-write object.
+            ///
+            /// # Errors
+            /// [`Error::NameMapFull`] when the new names do not fit (0x7FFF
+            /// entries, or [`Limits::max_named_entries`](crate::Limits::max_named_entries));
+            /// errors reading the map.
+            ///
+            /// # MAPI
+            #[doc = concat!("`IMAPIProp::GetIDsFromNames` on ", $what, " with `MAPI_CREATE`, which needs write access.")]
+            pub fn create_ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>>
+            where
+                A: crate::access::Writable,
+            {
+                let at = self.file_id()?;
+                let ids = self.session.engine.ids_from_names(self.key, names, true)?;
+                Ok(ids.into_iter().map(|id| NamedId::new(id, at)).collect())
             }
 
             /// The typed tag that a named tag resolves to in this message
             /// file, or `None` when the file does not map its name (so no
-            /// object of the file has the property). Use it to read named
-            /// properties of recipient rows: `recipient.get(tag)`.
+            /// object of the file has the property). The tag remembers the
+            /// file: on an object of another file it is an error. Use it to
+            /// read named properties of recipient rows: `recipient.get(tag)`.
             ///
             /// # Errors
             /// Errors reading the map, as in [`Self::names_from_ids`].
@@ -135,9 +142,10 @@ macro_rules! named_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames` on ", $what, " without `MAPI_CREATE`,")]
             /// with the type of `tag` ORed in.
-            pub fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<Tag<K>>> {
+            pub fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<MappedTag<K>>> {
+                let at = self.file_id()?;
                 let id = self.session.engine.resolve_name(self.key, &tag.name())?;
-                Ok(id.map(Tag::new))
+                Ok(id.map(|id| MappedTag::new(id, at)))
             }
 
             /// The value of a typed named property, or `None` when the
@@ -186,7 +194,7 @@ macro_rules! named_methods {
             }
         }
 
-        impl<'s> $ty<'s, ReadWrite> {
+        impl<'s, A: Access> $ty<'s, A> {
             /// The typed tag of a named tag in this message file, adding
             /// the name to the file's map when it is not mapped yet. Use it
             /// to set named properties of recipient rows through
@@ -199,9 +207,12 @@ macro_rules! named_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames(…, MAPI_CREATE, …)` on ", $what, ",")]
             /// with the type of `tag` ORed in.
-            pub fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Tag<K>> {
-                let ids = self.ids_from_names(&[tag.name()], true)?;
-                Ok(Tag::new(ids[0]))
+            pub fn map_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<MappedTag<K>>
+            where
+                A: crate::access::Writable,
+            {
+                let ids = self.create_ids_from_names(&[tag.name()])?;
+                Ok(MappedTag::new(ids[0].id(), self.file_id()?))
             }
 
             /// Sets a typed named property, mapping its name first when
@@ -221,7 +232,10 @@ macro_rules! named_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames(…, MAPI_CREATE, …)`, then `IMAPIProp::SetProps` on ", $what, ".")]
-            pub fn set_named<K: PropKind>(&self, tag: NamedTag<K>, value: impl PropInput<K>) -> Result<()> {
+            pub fn set_named<K: PropKind>(&self, tag: NamedTag<K>, value: impl PropInput<K>) -> Result<()>
+            where
+                A: crate::access::Writable,
+            {
                 let t = self.map_named(tag)?;
                 self.set(t, value)
             }
@@ -234,9 +248,12 @@ macro_rules! named_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames(…, MAPI_CREATE, …)`, then `IMAPIProp::SetProps` on ", $what, ".")]
-            pub fn set_named_value(&self, name: &NamedProp, value: PropValue) -> Result<()> {
-                let ids = self.ids_from_names(std::slice::from_ref(name), true)?;
-                self.set_value(PropTag::new(ids[0], value.prop_type()), value)
+            pub fn set_named_value(&self, name: &NamedProp, value: PropValue) -> Result<()>
+            where
+                A: crate::access::Writable,
+            {
+                let ids = self.create_ids_from_names(std::slice::from_ref(name))?;
+                self.set_value(ids[0].with_type(value.prop_type()), value)
             }
 
             /// Deletes a named property (every type of its id); `Ok(false)`
@@ -248,7 +265,10 @@ macro_rules! named_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames` (no `MAPI_CREATE`), then `IMAPIProp::DeleteProps` on ", $what, ".")]
-            pub fn delete_named(&self, name: impl Into<NamedProp>) -> Result<bool> {
+            pub fn delete_named(&self, name: impl Into<NamedProp>) -> Result<bool>
+            where
+                A: crate::access::Writable,
+            {
                 let name = name.into();
                 let id = self.session.engine.resolve_name(self.key, &name)?;
                 match id {

@@ -6,6 +6,20 @@
 macro_rules! prop_methods {
     ($ty:ident, $what:literal) => {
         impl<'s, A: $crate::access::Access> $ty<'s, A> {
+            /// The file this object belongs to, for checking mapped tags.
+            pub(crate) fn file_id(&self) -> $crate::Result<$crate::mapped::FileId> {
+                Ok($crate::mapped::FileId {
+                    session: self.session.engine.id,
+                    file: self.session.engine.file_of(self.key)?,
+                })
+            }
+
+            /// A tag argument as a tag of this object (a mapped tag of
+            /// another file is an error).
+            fn resolve_tag(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::prop::PropTag> {
+                $crate::mapped::sealed::Resolve::resolve(tag, &|| self.file_id())
+            }
+
             /// The value of a typed property, or `None` when the object does
             /// not have it. String tags also read the PT_STRING8 form,
             /// decoded with [`Self::codepage`].
@@ -26,14 +40,15 @@ macro_rules! prop_methods {
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, " for one tag.")]
             pub fn get<K: $crate::prop::PropKind>(
                 &self,
-                tag: $crate::prop::Tag<K>,
+                tag: impl $crate::TypedTag<K>,
             ) -> $crate::Result<Option<K::Value>> {
-                match self.get_value(tag.tag())? {
+                let tag = self.resolve_tag(tag)?;
+                match self.get_value(tag)? {
                     None => Ok(None),
                     Some(v) => {
                         let t = v.prop_type();
                         K::from_value(v).map(Some).ok_or_else(|| $crate::Error::BadValue {
-                            tag: tag.tag(),
+                            tag,
                             detail: format!("stored with type {:?}", t),
                             scode: $crate::scode::MAPI_E_INVALID_TYPE,
                         })
@@ -52,9 +67,9 @@ macro_rules! prop_methods {
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, ".")]
             pub fn get_value(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
             ) -> $crate::Result<Option<$crate::prop::PropValue>> {
-                self.session.engine.get_value(self.key, tag.into())
+                self.session.engine.get_value(self.key, self.resolve_tag(tag)?)
             }
 
             /// Every property with its value (PT_OBJECT ones as
@@ -97,9 +112,9 @@ macro_rules! prop_methods {
             /// `GetAttribIMsgOnIStg` for one tag.
             pub fn attributes(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
             ) -> $crate::Result<Option<$crate::prop::PropAttr>> {
-                self.session.engine.attributes(self.key, tag.into())
+                self.session.engine.attributes(self.key, self.resolve_tag(tag)?)
             }
 
             /// Opens a property as a stream for reading, without loading it.
@@ -112,9 +127,9 @@ macro_rules! prop_methods {
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
             pub fn open_stream(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
             ) -> $crate::Result<$crate::stream::PropStream<'_>> {
-                let opened = self.session.engine.open_read(self.key, tag.into())?;
+                let opened = self.session.engine.open_read(self.key, self.resolve_tag(tag)?)?;
                 $crate::stream::PropStream::new(&self.session.engine, opened)
             }
 
@@ -123,8 +138,8 @@ macro_rules! prop_methods {
             ///
             /// # Errors
             /// As [`Self::get`].
-            pub fn raw_string8(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<Option<Vec<u8>>> {
-                let t: $crate::prop::PropTag = tag.into();
+            pub fn raw_string8(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<Vec<u8>>> {
+                let t = self.resolve_tag(tag)?;
                 match self.get_value(t.with_type($crate::prop::PropType::STRING8))? {
                     Some($crate::prop::PropValue::String8(s)) => Ok(Some(s.bytes)),
                     _ => Ok(None),
@@ -166,13 +181,14 @@ macro_rules! prop_methods {
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, " for one value.")]
             pub fn set<K: $crate::prop::PropKind, V: $crate::prop::PropInput<K>>(
                 &self,
-                tag: $crate::prop::Tag<K>,
+                tag: impl $crate::TypedTag<K>,
                 value: V,
             ) -> $crate::Result<()>
             where
                 A: $crate::access::Writable,
             {
-                self.set_value(tag.tag(), K::into_value(value.into_prop()))
+                let tag = self.resolve_tag(tag)?;
+                self.set_value(tag, K::into_value(value.into_prop()))
             }
 
             /// Sets any property. The value's type must be the tag's (a
@@ -188,13 +204,13 @@ macro_rules! prop_methods {
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, ".")]
             pub fn set_value(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
                 value: $crate::prop::PropValue,
             ) -> $crate::Result<()>
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.set_value(self.key, tag.into(), value)
+                self.session.engine.set_value(self.key, self.resolve_tag(tag)?, value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -205,11 +221,11 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::DeleteProps` on ", $what, ".")]
-            pub fn delete(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<bool>
+            pub fn delete(&self, tag: impl $crate::AnyTag) -> $crate::Result<bool>
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.delete(self.key, tag.into())
+                self.session.engine.delete(self.key, self.resolve_tag(tag)?)
             }
 
             /// Sets the `PROPATTR_*` attributes of a property (written in its
@@ -223,13 +239,13 @@ macro_rules! prop_methods {
             /// `SetAttribIMsgOnIStg` for one tag.
             pub fn set_attributes(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
                 attr: $crate::prop::PropAttr,
             ) -> $crate::Result<()>
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.set_attributes(self.key, tag.into(), attr)
+                self.session.engine.set_attributes(self.key, self.resolve_tag(tag)?, attr)
             }
 
             /// Opens a property for writing as a stream. What is written
@@ -246,12 +262,12 @@ macro_rules! prop_methods {
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`.
             pub fn open_stream_mut(
                 &self,
-                tag: impl Into<$crate::prop::PropTag>,
+                tag: impl $crate::AnyTag,
             ) -> $crate::Result<$crate::stream::PropStreamMut<'_>>
             where
                 A: $crate::access::Writable,
             {
-                let tag = tag.into();
+                let tag = self.resolve_tag(tag)?;
                 self.session.engine.check_writable(self.key, tag)?;
                 let writers = self.session.engine.writers(self.key)?;
                 Ok($crate::stream::PropStreamMut::new(

@@ -4,7 +4,8 @@
 use crate::access::{Access, ReadWrite};
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::prop::{tags, PropKind, PropTag, PropType, PropValue, RecipientType, Tag};
+use crate::mapped::{AnyTag, FileId, TypedTag};
+use crate::prop::{tags, PropKind, PropTag, PropType, PropValue, RecipientType};
 use crate::store::recipients::{smtp_address, RowChange};
 use crate::store::NodeKey;
 
@@ -32,6 +33,8 @@ impl RowId {
 #[derive(Clone, Debug)]
 pub struct Recipient {
     id: RowId,
+    /// The file the row was read from, for checking mapped tags.
+    at: FileId,
     props: Vec<(PropTag, PropValue)>,
 }
 
@@ -52,9 +55,11 @@ impl Recipient {
     }
 
     /// The value of any property (PT_STRING8/PT_UNICODE find each other,
-    /// PT_UNSPECIFIED finds any type).
-    pub fn get_value(&self, tag: impl Into<PropTag>) -> Option<&PropValue> {
-        let tag = tag.into();
+    /// PT_UNSPECIFIED finds any type). A tag mapped from a name in another
+    /// file finds nothing: its id means another property here.
+    pub fn get_value(&self, tag: impl AnyTag) -> Option<&PropValue> {
+        let at = self.at;
+        let tag = crate::mapped::sealed::Resolve::resolve(tag, &|| Ok(at)).ok()?;
         let same_id = |t: &PropTag| t.id() == tag.id();
         self.props
             .iter()
@@ -72,8 +77,8 @@ impl Recipient {
     }
 
     /// The value of a typed property.
-    pub fn get<K: PropKind>(&self, tag: Tag<K>) -> Option<K::Value> {
-        self.get_value(tag.tag()).cloned().and_then(K::from_value)
+    pub fn get<K: PropKind>(&self, tag: impl TypedTag<K>) -> Option<K::Value> {
+        self.get_value(tag).cloned().and_then(K::from_value)
     }
 
     /// PR_DISPLAY_NAME.
@@ -123,6 +128,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// `IMessage::GetRecipientTable` + `QueryRows` of all rows and columns.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {
         let session = self.session.engine.id;
+        let at = self.file_id()?;
         Ok(self
             .session
             .engine
@@ -134,6 +140,7 @@ impl<'s, A: Access> Message<'s, A> {
                     message: self.key,
                     row,
                 },
+                at,
                 props,
             })
             .collect())

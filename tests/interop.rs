@@ -383,8 +383,8 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
         (tags::DISPLAY_NAME.tag(), PropValue::Unicode("Bob".into())),
         (tags::SMTP_ADDRESS.tag(), PropValue::Unicode("bob@example.com".into())),
         (tags::RECIPIENT_TYPE.tag(), PropValue::Long(1)),
-        (reviewer.tag(), PropValue::Unicode("yes, Bob".into())),
-        (seq.tag(), PropValue::Long(3)),
+        (reviewer.prop_tag(), PropValue::Unicode("yes, Bob".into())),
+        (seq.prop_tag(), PropValue::Long(3)),
     ])])
     .unwrap();
     let a = m.create_attachment().unwrap();
@@ -398,7 +398,7 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
 
     let v = extract_msg(&path);
     let key = |id: u16, t: PropType| format!("0x{:04X}{:04X}", id, t.0);
-    let id = |t: oxmsg::NamedProp| m.ids_from_names(&[t], false).unwrap()[0];
+    let id = |t: oxmsg::NamedProp| m.ids_from_names(&[t]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>()[0];
     // The names: extract-msg's map has every one, at the id oxmsg gave it.
     let named = v["named"].as_array().unwrap();
     for (name, want) in [

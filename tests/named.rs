@@ -382,11 +382,8 @@ fn embedded_messages_use_the_top_level_map() {
         deep.names_from_ids(&[0x8005]).unwrap(),
         vec![NamedProp::string(PS_INTERNET_HEADERS, "content-type")]
     );
-    // A read-only message cannot create mappings.
-    assert!(matches!(
-        deep.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "nope")], true),
-        Err(Error::NoAccess { .. })
-    ));
+    // A read-only message cannot create mappings: that does not compile
+    // (ui-tests/fail/create_named_ids_on_read_only_message.rs).
 }
 
 // ---------------------------------------------------------------------------
@@ -432,13 +429,13 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     msg.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
     let row_id = msg.recipients().unwrap()[0].id();
     let mut props: Vec<(PropTag, PropValue)> = msg.recipients().unwrap()[0].props().to_vec();
-    props.push((role.tag(), PropValue::Unicode("Chair".into())));
-    props.push((rank.tag(), PropValue::Long(1)));
+    props.push((role.prop_tag(), PropValue::Unicode("Chair".into())));
+    props.push((rank.prop_tag(), PropValue::Long(1)));
     msg.modify_recipients([RecipientChange::Modify(row_id, props)]).unwrap();
 
     // Mapping errors.
     assert!(matches!(
-        msg.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "unknown")], false),
+        msg.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "unknown")]),
         Err(Error::NameNotMapped { what }) if what.contains("unknown")
     ));
     let err = msg.names_from_ids(&[0x8123]).unwrap_err();
@@ -449,7 +446,7 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     assert_eq!(err.scode(), oxmsg::scode::MAPI_E_NOT_FOUND);
     // PS_MAPI numeric names are the tagged ids themselves (MAPI).
     assert_eq!(
-        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)], false).unwrap(),
+        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(),
         vec![0x0037]
     );
     assert_eq!(
@@ -458,8 +455,8 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     );
     // Internet-header names compare case-insensitively and are stored lower-cased.
     let ids = msg
-        .ids_from_names(&[NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")], false)
-        .unwrap();
+        .ids_from_names(&[NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")])
+        .unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>();
     assert_eq!(
         msg.names_from_ids(&ids).unwrap(),
         vec![NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")]
@@ -540,22 +537,22 @@ fn creating_is_all_or_nothing_and_respects_the_limit() {
     let msg = session.opener().create_in_memory().unwrap();
     let n = |i: u32| NamedProp::id(CUSTOM_SET, i);
     assert_eq!(
-        msg.ids_from_names(&[n(1), n(2), n(1)], true).unwrap(),
+        msg.create_ids_from_names(&[n(1), n(2), n(1)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(),
         vec![0x8000, 0x8001, 0x8000]
     );
     assert!(matches!(
-        msg.ids_from_names(&[n(3), n(4)], true),
+        msg.create_ids_from_names(&[n(3), n(4)]),
         Err(Error::NameMapFull)
     ));
     assert_eq!(msg.named_props().unwrap().len(), 2, "nothing added by the failed call");
-    assert_eq!(msg.ids_from_names(&[n(2), n(3)], true).unwrap(), vec![0x8001, 0x8002]);
+    assert_eq!(msg.create_ids_from_names(&[n(2), n(3)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(), vec![0x8001, 0x8002]);
     assert!(matches!(msg.set_named(SEQ, 1), Err(Error::NameMapFull)));
 
     // A file with more entries than the limit is refused when its map is read.
     let names: Vec<NamedProp> = (0..5).map(n).collect();
     let full = Session::new();
     let m = full.opener().create_in_memory().unwrap();
-    m.ids_from_names(&names, true).unwrap();
+    m.create_ids_from_names(&names).unwrap();
     let bytes = m.to_bytes().unwrap();
     let read = session.opener().reader(Cursor::new(bytes)).unwrap();
     assert!(matches!(

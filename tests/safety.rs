@@ -453,3 +453,29 @@ fn an_untouched_save_keeps_storage_times_and_names() {
     assert_eq!(e.modified(), old);
     assert_eq!(e.created(), old);
 }
+
+#[test]
+fn a_named_tag_mapped_in_one_file_is_refused_on_another() {
+    let s = Session::new();
+    let a = s.opener().create_in_memory().unwrap();
+    let b = s.opener().create_in_memory().unwrap();
+    // File B maps another name first, so the same id means something else there.
+    b.set_named(oxmsg::named::KEYWORDS, vec!["other".to_string()]).unwrap();
+    let location = a.map_named(oxmsg::named::LOCATION).unwrap();
+    a.set(location, "Room 4").unwrap();
+    assert_eq!(a.get(location).unwrap().as_deref(), Some("Room 4"));
+    assert!(matches!(b.get(location), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(b.set(location, "x"), Err(Error::InvalidParameter { .. })));
+    let ids = a.ids_from_names(&[oxmsg::named::LOCATION.name()]).unwrap();
+    let dynamic = ids[0].with_type(oxmsg::PropType::UNICODE);
+    assert!(a.get_value(dynamic).unwrap().is_some());
+    assert!(matches!(b.get_value(dynamic), Err(Error::InvalidParameter { .. })));
+    // An attachment of file A is in file A.
+    let att = a.create_attachment().unwrap();
+    att.set(location, "on the attachment").unwrap();
+    // A recipient row of B finds nothing under A's tag.
+    b.add_recipient(oxmsg::RecipientType::To, "B", "b@example.com").unwrap();
+    assert_eq!(b.recipients().unwrap()[0].get(location), None);
+    // The easy path resolves in each file on its own.
+    assert_eq!(b.get_named(oxmsg::named::LOCATION).unwrap(), None);
+}

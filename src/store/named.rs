@@ -257,3 +257,10 @@ impl Engine {
         self.state()?.named_props(key)
     }
 }
+
+impl Engine {
+    /// The file `key` belongs to (mapped tags remember it).
+    pub(crate) fn file_of(&self, key: NodeKey) -> Result<FileKey> {
+        self.state()?.names_file(key)
+    }
+}
