@@ -28,7 +28,7 @@ fn inputs() -> (Vec<PathBuf>, Option<tempfile::TempDir>) {
     let mut files = Vec::new();
     for i in 0..8 {
         let path = tmp.path().join(format!("m{i}.msg"));
-        let m = session.opener().create(&path).unwrap();
+        let mut m = session.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, format!("Message {i}")).unwrap();
         m.set(tags::BODY, "Body text. ".repeat(500)).unwrap();
         for r in 0..5 {

@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let session = Session::new();
     {
-        let msg = session.opener().create(&path)?;
+        let mut msg = session.opener().create(&path)?;
         msg.set(tags::SUBJECT, "A large attachment")?;
         let att = msg.create_attachment()?;
         att.set(tags::ATTACH_LONG_FILENAME, "big.bin")?;

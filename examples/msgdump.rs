@@ -185,7 +185,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     let att = msg.create_attachment()?;
     att.set(tags::DISPLAY_NAME, "Note from Dave")?;
     {
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         inner.set(tags::MESSAGE_CLASS, "IPM.Note")?;
         inner.set(tags::SUBJECT, "Note from Dave")?;
         inner.set(tags::BODY, "I cannot make it on Tuesday.\r\n")?;
@@ -197,6 +197,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
         a.set(tags::ATTACH_LONG_FILENAME, "apology.txt")?;
         a.write_data(&mut &b"Sorry!"[..])?;
         a.save_changes()?;
+        drop(a);
         inner.save_changes()?;
     }
     att.save_changes()?;

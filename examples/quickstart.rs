@@ -14,7 +14,7 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
 
     // A new read-write message; nothing is written until save_changes.
-    let msg = session.opener().create(&path)?;
+    let mut msg = session.opener().create(&path)?;
     msg.set(tags::SUBJECT, "Quarterly report")?;
     msg.set(tags::BODY, "Hello,\n\nthe figures are attached.\n\nAlice")?;
     // The sender, and who it is sent on behalf of (here the same person).
@@ -31,6 +31,7 @@ fn main() -> oxmsg::Result<()> {
     att.set(tags::ATTACH_LONG_FILENAME, "figures.csv")?;
     att.write_data(&mut "quarter,revenue\nQ3,42\n".as_bytes())?;
     att.save_changes()?;
+    drop(att); // a message saves only once nothing borrowed from it is alive
 
     // Write the file (atomically: a temporary file beside it, then a rename).
     msg.save_changes()?;

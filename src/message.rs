@@ -112,14 +112,24 @@ impl<'s> Message<'s, ReadWrite> {
     /// storages are rewritten in place. An embedded message's changes become
     /// part of its attachment (saved with the attachment, then the message).
     ///
+    /// It takes `&mut self`: nothing borrowed from the message (an
+    /// attachment, an embedded message, a property stream) can be alive, so
+    /// no stream can go on reading a file the save replaced, and no child's
+    /// handle is left with changes the save did not see. Save children
+    /// first, drop them, then save the message.
+    ///
     /// # Errors
     /// I/O errors; errors reading values to copy; [`Error::ObjectDeleted`]
-    /// when the message (or its attachment) was deleted. On error the
+    /// when the message (or its attachment) was deleted;
+    /// [`Error::StreamOpen`] when a written stream of an object inside it
+    /// is still open (through another handle); [`Error::LimitExceeded`]
+    /// when it holds more than the file's [`Limits`](crate::Limits) allow
+    /// (oxmsg never writes a file it would refuse to read). On error the
     /// message stays open with its changes.
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READWRITE)`.
-    pub fn save_changes(&self) -> Result<()> {
+    pub fn save_changes(&mut self) -> Result<()> {
         self.session.engine.save_top(self.key)
     }
 
@@ -167,7 +177,7 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READONLY)`.
-    pub fn save_read_only(self) -> Result<Message<'s, ReadOnly>> {
+    pub fn save_read_only(mut self) -> Result<Message<'s, ReadOnly>> {
         self.save_changes()?;
         let m = std::mem::ManuallyDrop::new(self);
         Ok(Message::from_key(m.session, m.key))

@@ -161,7 +161,7 @@ fn save_to_failing_writers_errs_and_changes_nothing() {
     let (dir, path) = temp_copy(&src);
     let original = sha(&path);
     let session = Session::new();
-    let msg = session.opener().read_write().path(&path).expect("open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("open_file_rw");
     // Changes, pending in memory.
     msg.set(tags::SUBJECT, "changed before the failing saves").unwrap();
     let att = msg.create_attachment().unwrap();
@@ -251,14 +251,14 @@ fn save_to_failing_writers_embedded_message() {
     let (_dir, path) = temp_copy(&src);
     let original = sha(&path);
     let session = Session::new();
-    let msg = session.opener().read_write().path(&path).expect("open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("open_file_rw");
     let att = msg
         .attachments()
         .unwrap()
         .into_iter()
         .find(|a| a.is_embedded())
         .expect("an embedded message");
-    let inner = att.open_embedded().unwrap();
+    let mut inner = att.open_embedded().unwrap();
     inner.set(tags::SUBJECT, "inner changed").unwrap();
     let full = inner.to_bytes().expect("to_bytes").len();
     for n in cut_points(full) {
@@ -320,7 +320,7 @@ fn child_saves_under_file_size_limit() {
     let path = PathBuf::from(path);
     let before = sha(&path);
     let session = Session::new();
-    let msg = session.opener().read_write().path(&path).expect("child: open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("child: open_file_rw");
     msg.set(tags::SUBJECT, "too big to save").unwrap();
     msg.set(tags::BODY, "x".repeat(4 << 20)).unwrap();
     let r = msg.save_changes();
@@ -416,7 +416,7 @@ fn body_for(i: u64) -> String {
 fn child_saves_forever() {
     let Some(path) = std::env::var_os(ENV_KILL) else { return };
     let session = Session::new();
-    let msg = session
+    let mut msg = session
         .opener()
         .read_write()
         .path(PathBuf::from(path))

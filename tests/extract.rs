@@ -172,7 +172,7 @@ fn build(session: &Session) -> Message<'_, oxmsg::ReadWrite> {
     let att = msg.create_attachment().unwrap();
     att.set(tags::ATTACH_LONG_FILENAME, "../../inner evil").unwrap();
     {
-        let inner = att.create_embedded().unwrap();
+        let mut inner = att.create_embedded().unwrap();
         inner.set(tags::SUBJECT, "the embedded one").unwrap();
         inner.save_changes().unwrap();
     }

@@ -90,7 +90,7 @@ fn open_walk(data: Vec<u8>) {
 fn must_save_in_place(data: Vec<u8>) {
     let buf = SharedBuf::new(data);
     let session = Session::new();
-    let msg = session
+    let mut msg = session
         .opener()
         .read_write()
         .reader(buf.clone())

@@ -142,7 +142,7 @@ fn expected_json(v: &PropValue) -> Option<Value> {
 }
 
 fn build(session: &Session, path: &Path, depth: u32) -> oxmsg::Result<()> {
-    let msg = session.opener().create(path)?;
+    let mut msg = session.opener().create(path)?;
     fill(&msg, "Top level", depth)?;
     for (t, v) in every_type() {
         msg.set_value(t, v)?;
@@ -175,7 +175,7 @@ fn fill(msg: &oxmsg::Message<'_, oxmsg::ReadWrite>, subject: &str, depth: u32) -
     if depth > 0 {
         let att = msg.create_attachment()?;
         att.set(tags::DISPLAY_NAME, format!("Nested {depth}"))?;
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         fill(&inner, &format!("Nested {depth}"), depth - 1)?;
         inner.save_changes()?;
         drop(inner);
@@ -373,7 +373,7 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("named.msg");
     let session = Session::new();
-    let m = session.opener().create(&path).unwrap();
+    let mut m = session.opener().create(&path).unwrap();
     m.set(tags::SUBJECT, "Named").unwrap();
     m.set_named(PROJECT, "Apollo").unwrap();
     m.set_named(SEQUENCE, 7).unwrap();

@@ -599,13 +599,13 @@ fn corpus_round_trip_keeps_the_map() {
         let copy = tmp.path().join(&name);
         std::fs::copy(&src, &copy).unwrap();
         {
-            let Ok(msg) = session.opener().read_write().path(&copy) else {
+            let Ok(mut msg) = session.opener().read_write().path(&copy) else {
                 skipped.push(name);
                 continue;
             };
             // A file with properties that cannot be read saves only once
             // the loss is accepted.
-            if let Err(e) = common::save_accepting_damage(&msg) {
+            if let Err(e) = common::save_accepting_damage(&mut msg) {
                 problems.push(format!("{name}: save_changes failed: {e}"));
                 continue;
             }
@@ -636,7 +636,7 @@ fn corpus_round_trip_keeps_the_map() {
         // One new mapping: old ids unchanged, the new one appended, the old
         // bytes of the three streams a prefix of the new ones.
         {
-            let msg = session.opener().read_write().path(&copy).unwrap();
+            let mut msg = session.opener().read_write().path(&copy).unwrap();
             msg.set_named(NEW, "added").unwrap();
             msg.save_changes().unwrap();
         }

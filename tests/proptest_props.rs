@@ -197,7 +197,7 @@ fn fill(m: &Message<'_, oxmsg::ReadWrite>, g: &GenMessage) {
                 a.write_data(&mut &d[..]).unwrap();
             }
             Content::Embedded(inner) => {
-                let e = a.create_embedded().unwrap();
+                let mut e = a.create_embedded().unwrap();
                 fill(&e, inner);
                 e.save_changes().unwrap();
             }

@@ -20,7 +20,7 @@ fn sample() -> Vec<u8> {
     a.save_changes().unwrap();
     drop(a);
     let a = m.create_attachment().unwrap();
-    let e = a.create_embedded().unwrap();
+    let mut e = a.create_embedded().unwrap();
     e.set(tags::SUBJECT, "Inner").unwrap();
     e.save_changes().unwrap();
     drop(e);
@@ -69,7 +69,7 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
 fn saving_a_damaged_message_needs_an_explicit_choice() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
-    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
     match m.save_changes() {
         Err(Error::DamageNotAccepted { skipped }) => {
@@ -119,7 +119,7 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
     drop(m);
 
     // A save after reading the recipients would drop the broken one.
-    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.recipients().unwrap();
     assert!(matches!(m.save_changes(), Err(Error::DamageNotAccepted { .. })));
 }

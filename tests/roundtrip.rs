@@ -202,14 +202,14 @@ fn corpus_unchanged_save_keeps_everything() {
         let before = snapshot_file(&rec.msg);
         {
             let session = Session::new();
-            let m = session
+            let mut m = session
                 .opener()
                 .read_write()
                 .path(&copy)
                 .unwrap_or_else(|e| panic!("{}: open_file_rw: {e}", rec.name));
             // A file with properties that cannot be read (an entry without
             // its stream) saves only once the loss is accepted.
-            if let Err(e) = common::save_accepting_damage(&m) {
+            if let Err(e) = common::save_accepting_damage(&mut m) {
                 t.disagree("save_changes", &rec.name, format!("{e}"));
                 continue;
             }
@@ -484,7 +484,7 @@ fn edit_keeps_untouched(in_place: bool) {
     let tree_before = tree_upper(&copy);
     {
         let session = Session::new();
-        let edit = |m: &Message<'_, oxmsg::ReadWrite>| {
+        let edit = |m: &mut Message<'_, oxmsg::ReadWrite>| {
             m.set(tags::SUBJECT, "A new subject — édité").unwrap();
             let a = m.open_attachment(0).unwrap();
             a.set(tags::DISPLAY_NAME, "renamed attachment").unwrap();
@@ -494,9 +494,9 @@ fn edit_keeps_untouched(in_place: bool) {
         };
         if in_place {
             let f = std::fs::OpenOptions::new().read(true).write(true).open(&copy).unwrap();
-            edit(&session.opener().read_write().reader(f).unwrap());
+            edit(&mut session.opener().read_write().reader(f).unwrap());
         } else {
-            edit(&session.opener().read_write().path(&copy).unwrap());
+            edit(&mut session.opener().read_write().path(&copy).unwrap());
         }
     }
     let after = snapshot_file(&copy);
@@ -704,7 +704,7 @@ fn build_every_type<'s>(session: &'s Session) -> Message<'s, oxmsg::ReadWrite> {
         let a = m.create_attachment().unwrap();
         a.set(tags::DISPLAY_NAME, "inner message").unwrap();
         {
-            let inner = a.create_embedded().unwrap();
+            let mut inner = a.create_embedded().unwrap();
             inner.set(tags::SUBJECT, "embedded subject").unwrap();
             for (t, v) in every_type() {
                 inner.set_value(t, v).unwrap();
@@ -805,7 +805,7 @@ fn new_embedded_attachment_lists_pr_attach_data_obj() {
     let m = session.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     {
-        let inner = a.create_embedded().unwrap();
+        let mut inner = a.create_embedded().unwrap();
         inner.set(tags::SUBJECT, "inner").unwrap();
         inner.save_changes().unwrap();
     }
@@ -1212,7 +1212,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     let path = tmp.path().join("attrs.msg");
     let session = Session::new();
     {
-        let m = session.opener().create(&path).unwrap();
+        let mut m = session.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "read-only subject").unwrap();
         m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
         assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr::DEFAULT));
@@ -1239,7 +1239,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     assert_eq!(entries.iter().find(|e| e.tag == 0x0037_001F).unwrap().flags, 0x2);
     assert_eq!(entries.iter().find(|e| e.tag == 0x0017_0003).unwrap().flags, 0x7);
     // Read back and enforced after a reopen.
-    let m = session.opener().read_write().path(&path).unwrap();
+    let mut m = session.opener().read_write().path(&path).unwrap();
     assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr(PropAttr::READABLE)));
     let e = m.set(tags::SUBJECT, "no").unwrap_err();
     assert!(
@@ -1278,7 +1278,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let path = dir.join("m.msg");
     {
         let s = Session::new();
-        let m = s.opener().create(&path).unwrap();
+        let mut m = s.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "original").unwrap();
         m.save_changes().unwrap();
     }
@@ -1289,7 +1289,7 @@ fn failed_save_leaves_the_old_file_intact() {
     //    (now elsewhere) is unchanged.
     let moved = tmp.path().join("moved");
     let session = Session::new();
-    let m = session.opener().read_write().path(&path).unwrap();
+    let mut m = session.opener().read_write().path(&path).unwrap();
     m.set(tags::SUBJECT, "changed").unwrap();
     std::fs::rename(&dir, &moved).unwrap();
     let err = m
@@ -1333,7 +1333,7 @@ fn failed_save_leaves_the_old_file_intact() {
             let s = Session::new();
             let m = s.opener().read_write().path(&path);
             // Either refused at open (the file itself is writable here) or at save.
-            if let Ok(m) = m {
+            if let Ok(mut m) = m {
                 m.set(tags::SUBJECT, "not allowed").unwrap();
                 assert!(m.save_changes().is_err(), "save into a read-only folder must fail");
             }
@@ -1349,7 +1349,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let blocker = tmp.path().join("blocker");
     std::fs::write(&blocker, b"I am a file").unwrap();
     let s = Session::new();
-    let m = s.opener().create(blocker.join("x.msg")).unwrap();
+    let mut m = s.opener().create(blocker.join("x.msg")).unwrap();
     m.set(tags::SUBJECT, "never").unwrap();
     assert!(m.save_changes().is_err());
     assert_eq!(std::fs::read(&blocker).unwrap(), b"I am a file");

@@ -102,7 +102,7 @@ fn a_read_write_target_that_calls_back_during_save_never_panics() {
         session: Rc::downgrade(&session),
         calls: calls.clone(),
     };
-    let msg = session.opener().read_write().reader(rw).unwrap();
+    let mut msg = session.opener().read_write().reader(rw).unwrap();
     msg.set(tags::SUBJECT, "changed").unwrap();
     msg.save_changes().unwrap();
     assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
@@ -304,7 +304,7 @@ fn a_header_next_id_of_zero_does_not_reuse_present_numbers() {
 fn into_compound_file_on_an_embedded_message_takes_nothing() {
     let s = Session::new();
     let cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    let m = s.opener().read_write().compound(cf, true).unwrap();
+    let mut m = s.opener().read_write().compound(cf, true).unwrap();
     let att = m.create_attachment().unwrap();
     let emb = att.create_embedded().unwrap();
     let r = emb.into_compound_file::<Cursor<Vec<u8>>>();
@@ -387,7 +387,7 @@ fn an_embedded_message_of_an_ansi_message_keeps_its_code_page() {
     let s = Session::with_options(SessionOptions::default().unicode(false).ansi_codepage(936));
     let m = s.opener().create_in_memory().unwrap();
     let att = m.create_attachment().unwrap();
-    let emb = att.create_embedded().unwrap();
+    let mut emb = att.create_embedded().unwrap();
     emb.set(tags::SUBJECT, "报告").unwrap();
     assert_eq!(emb.get(tags::MESSAGE_CODEPAGE).unwrap(), Some(936));
     let alone = emb.to_bytes().unwrap();
@@ -442,7 +442,7 @@ fn an_untouched_save_keeps_storage_times_and_names() {
     let bytes = dst.into_inner().into_inner();
 
     let s = Session::new();
-    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.set(tags::SUBJECT, "touched the message only").unwrap();
     m.save_changes().unwrap();
     let back: Cursor<Vec<u8>> = m.into_inner().unwrap();

@@ -38,7 +38,7 @@ fn a_session_enumerates_its_open_messages() {
 fn a_message_on_the_callers_compound_file_saves_without_commit() {
     let cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
     let s = Session::new();
-    let msg = s.opener().read_write().compound(cf, false).unwrap();
+    let mut msg = s.opener().read_write().compound(cf, false).unwrap();
     msg.set(tags::SUBJECT, "On the caller's storage").unwrap();
     msg.save_changes().unwrap();
     let mut cf: cfb::CompoundFile<Cursor<Vec<u8>>> = msg.into_compound_file().unwrap();
@@ -60,7 +60,7 @@ fn a_message_on_the_callers_compound_file_saves_without_commit() {
 
     // Saving again keeps the caller's storage: only "__" entries are rewritten.
     let cf = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
-    let msg = s.opener().read_write().compound(cf, true).unwrap();
+    let mut msg = s.opener().read_write().compound(cf, true).unwrap();
     assert_eq!(
         msg.get(tags::SUBJECT).unwrap().as_deref(),
         Some("On the caller's storage")

@@ -19,7 +19,7 @@ fn fill(msg: &Message<'_, ReadWrite>, depth: u32) -> oxmsg::Result<()> {
     drop(att);
     if depth > 0 {
         let att = msg.create_attachment()?;
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         fill(&inner, depth - 1)?;
         inner.save_changes()?;
         drop(inner);

@@ -23,7 +23,7 @@ fn main() {
     let buf = SharedBuf::new(data);
     let session = Session::new();
     match session.opener().read_write().reader(buf.clone()) {
-        Ok(msg) => {
+        Ok(mut msg) => {
             println!("open_rw: ok");
             println!("set: {:?}", msg.set(tags::SUBJECT, "fuzzed subject"));
             println!("save_changes: {:?}", msg.save_changes());

@@ -13,7 +13,7 @@ const SUBJECT: &str = "fuzzed subject";
 fuzz_target!(|data: &[u8]| {
     let buf = SharedBuf::new(data.to_vec());
     let session = Session::new();
-    let Ok(msg) = session.opener().read_write().reader(buf.clone()) else {
+    let Ok(mut msg) = session.opener().read_write().reader(buf.clone()) else {
         return;
     };
     if msg.set(tags::SUBJECT, SUBJECT).is_err() {
