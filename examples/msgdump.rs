@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
-use oxmsg::{PropRead, 
-    tags, Access, AttachMethod, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue,
+use oxmsg::{
+    tags, Access, AttachMethod, Attachment, Error, FileTime, Message, PropName, PropRead, PropTag, PropType, PropValue,
     RecipientType, Session,
 };
 use serde_json::{json, Value};

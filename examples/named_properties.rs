@@ -55,7 +55,11 @@ fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
     msg.set_named_value(&named::REMINDER_DELTA.name(), PropValue::Long(15))?;
 
     // Names get ids 0x8000, 0x8001, … in the order they are first used.
-    let ids = msg.ids_from_names(&[named::KEYWORDS.name(), PROJECT_CODE.name()])?.into_iter().map(|i| i.id()).collect::<Vec<u16>>();
+    let ids = msg
+        .ids_from_names(&[named::KEYWORDS.name(), PROJECT_CODE.name()])?
+        .into_iter()
+        .map(|i| i.id())
+        .collect::<Vec<u16>>();
     println!(
         "Keywords is 0x{:04X}, Project Code is 0x{:04X} in this file",
         ids[0], ids[1]

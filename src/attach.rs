@@ -6,9 +6,13 @@ use std::marker::PhantomData;
 
 use crate::access::{Access, ReadWrite};
 use crate::error::{Error, Result};
+use crate::mapped::{MappedTag, NamedId};
 use crate::message::Message;
+use crate::named_api::named_methods;
 use crate::object::prop_methods;
+use crate::prop::named::{NamedProp, NamedTag};
 use crate::prop::{tags, AttachMethod};
+use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::session::Session;
 use crate::store::NodeKey;
 
@@ -43,6 +47,7 @@ pub struct Attachment<'m, A: Access> {
 }
 
 prop_methods!(Attachment, "the attachment");
+named_methods!(Attachment, "the attachment");
 
 impl<'s, A: Access> Message<'s, A> {
     /// The numbers of the message's attachments, in ascending order.

@@ -7,9 +7,9 @@
 use crate::access::{Access, ReadWrite};
 use crate::attach::Attachment;
 use crate::error::Result;
+use crate::mapped::{AnyTag, MappedTag, NamedId, TypedTag};
 use crate::message::Message;
 use crate::prop::named::{NamedProp, NamedTag};
-use crate::mapped::{AnyTag, MappedTag, NamedId, TypedTag};
 use crate::prop::{PropAttr, PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::stream::{PropStream, PropStreamMut};
 

@@ -6,7 +6,11 @@ use std::path::Path;
 
 use crate::access::{Access, ReadOnly, ReadWrite};
 use crate::error::{Error, Result};
+use crate::mapped::{MappedTag, NamedId};
+use crate::named_api::named_methods;
 use crate::object::prop_methods;
+use crate::prop::named::{NamedProp, NamedTag};
+use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::session::{MessageId, Session};
 use crate::store::NodeKey;
 
@@ -28,6 +32,7 @@ pub struct Message<'s, A: Access> {
 }
 
 prop_methods!(Message, "the message");
+named_methods!(Message, "the message");
 
 impl<'s, A: Access> Message<'s, A> {
     /// A handle on `key`, whose reference the caller already counted.
@@ -211,7 +216,7 @@ impl<'s> Message<'s, ReadWrite> {
     /// [`Error::InvalidParameter`] for an embedded message, or when the
     /// message was not opened with `open_rw` over an `F`; nothing is taken
     /// then.
-    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + 'static>(self) -> Result<F> {
+    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + Send + Sync + 'static>(self) -> Result<F> {
         type Store<F> = cfb::CompoundFile<crate::compound::repair::Repaired<F>>;
         let any = self
             .session

@@ -11,16 +11,10 @@
 //! The map and the GetIDsFromNames/GetNamesFromIDs logic live in
 //! `store::named`; these are the handle methods.
 
-use crate::access::Access;
-use crate::attach::Attachment;
-use crate::error::Result;
-use crate::mapped::{MappedTag, NamedId};
-use crate::message::Message;
-use crate::prop::named::{NamedProp, NamedTag};
-use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
-
 /// The named-property methods of a handle type with `session: &Session`
 /// and `key: NodeKey` fields, for both access modes and for read-write.
+/// Invoked in the module of the type (so that compiler messages name the
+/// type, not this module); that module imports what the methods name.
 macro_rules! named_methods {
     ($ty:ident, $what:literal) => {
         impl<'s, A: Access> $ty<'s, A> {
@@ -280,5 +274,4 @@ macro_rules! named_methods {
     };
 }
 
-named_methods!(Message, "the message");
-named_methods!(Attachment, "the attachment");
+pub(crate) use named_methods;

@@ -65,10 +65,7 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, ".")]
-            pub fn get_value(
-                &self,
-                tag: impl $crate::AnyTag,
-            ) -> $crate::Result<Option<$crate::prop::PropValue>> {
+            pub fn get_value(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropValue>> {
                 self.session.engine.get_value(self.key, self.resolve_tag(tag)?)
             }
 
@@ -110,10 +107,7 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `GetAttribIMsgOnIStg` for one tag.
-            pub fn attributes(
-                &self,
-                tag: impl $crate::AnyTag,
-            ) -> $crate::Result<Option<$crate::prop::PropAttr>> {
+            pub fn attributes(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropAttr>> {
                 self.session.engine.attributes(self.key, self.resolve_tag(tag)?)
             }
 
@@ -125,10 +119,7 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
-            pub fn open_stream(
-                &self,
-                tag: impl $crate::AnyTag,
-            ) -> $crate::Result<$crate::stream::PropStream<'_>> {
+            pub fn open_stream(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::stream::PropStream<'_>> {
                 let opened = self.session.engine.open_read(self.key, self.resolve_tag(tag)?)?;
                 $crate::stream::PropStream::new(&self.session.engine, opened)
             }
@@ -202,15 +193,13 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, ".")]
-            pub fn set_value(
-                &self,
-                tag: impl $crate::AnyTag,
-                value: $crate::prop::PropValue,
-            ) -> $crate::Result<()>
+            pub fn set_value(&self, tag: impl $crate::AnyTag, value: $crate::prop::PropValue) -> $crate::Result<()>
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.set_value(self.key, self.resolve_tag(tag)?, value)
+                self.session
+                    .engine
+                    .set_value(self.key, self.resolve_tag(tag)?, value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -237,15 +226,13 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `SetAttribIMsgOnIStg` for one tag.
-            pub fn set_attributes(
-                &self,
-                tag: impl $crate::AnyTag,
-                attr: $crate::prop::PropAttr,
-            ) -> $crate::Result<()>
+            pub fn set_attributes(&self, tag: impl $crate::AnyTag, attr: $crate::prop::PropAttr) -> $crate::Result<()>
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.set_attributes(self.key, self.resolve_tag(tag)?, attr)
+                self.session
+                    .engine
+                    .set_attributes(self.key, self.resolve_tag(tag)?, attr)
             }
 
             /// Opens a property for writing as a stream. What is written
@@ -260,10 +247,7 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`.
-            pub fn open_stream_mut(
-                &self,
-                tag: impl $crate::AnyTag,
-            ) -> $crate::Result<$crate::stream::PropStreamMut<'_>>
+            pub fn open_stream_mut(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::stream::PropStreamMut<'_>>
             where
                 A: $crate::access::Writable,
             {

@@ -79,7 +79,7 @@ impl<'s> Opener<'s, ReadOnly> {
     ///
     /// # Errors
     /// As [`Opener::path`].
-    pub fn reader<R: Read + Seek + 'static>(self, reader: R) -> Result<Message<'s, ReadOnly>> {
+    pub fn reader<R: Read + Seek + Send + Sync + 'static>(self, reader: R) -> Result<Message<'s, ReadOnly>> {
         let (cf, repairs) = repair::open_repaired(ReadOnlyFile(reader)).map_err(|e| open_err(e, "the input"))?;
         self.finish(Box::new(cf), repairs, Target::Memory, false)
     }
@@ -113,7 +113,7 @@ impl<'s> Opener<'s, ReadWrite> {
     ///
     /// # Errors
     /// As [`Opener::path`].
-    pub fn reader<F: Read + Write + Seek + 'static>(self, inner: F) -> Result<Message<'s, ReadWrite>> {
+    pub fn reader<F: Read + Write + Seek + Send + Sync + 'static>(self, inner: F) -> Result<Message<'s, ReadWrite>> {
         let (cf, repairs) = repair::open_repaired(inner).map_err(|e| open_err(e, "the input"))?;
         self.finish(Box::new(cf), repairs, Target::InPlace { commit: true }, false)
     }
@@ -130,7 +130,7 @@ impl<'s> Opener<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `OpenIMsgOnIStg(…, lpStg, …, IMSG_NO_ISTG_COMMIT, …)`.
-    pub fn compound<F: Read + Write + Seek + 'static>(
+    pub fn compound<F: Read + Write + Seek + Send + Sync + 'static>(
         self,
         cf: cfb::CompoundFile<F>,
         commit: bool,

@@ -3,8 +3,8 @@
 
 use crate::access::{Access, ReadWrite};
 use crate::error::{Error, Result};
-use crate::message::Message;
 use crate::mapped::{AnyTag, FileId, TypedTag};
+use crate::message::Message;
 use crate::prop::{tags, PropKind, PropTag, PropType, PropValue, RecipientType};
 use crate::store::recipients::{smtp_address, RowChange};
 use crate::store::NodeKey;

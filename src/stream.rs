@@ -1,16 +1,14 @@
 //! Property streams: large values read and written without loading them
 //! whole (MAPI: `IMAPIProp::OpenProperty(tag, IID_IStream, …)`).
 
-use std::cell::Cell;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::prop::PropTag;
 use crate::store::backing::ReadSeek;
 use crate::store::props::OpenedValue;
 use crate::store::state::Spill;
-use crate::store::{Engine, FileKey, NodeKey};
+use crate::store::{Engine, FileKey, NodeKey, OpenWriters};
 
 /// A property value opened as a stream for reading; it borrows the object
 /// it was opened on, so it cannot outlive it, and the object cannot be
@@ -122,12 +120,12 @@ pub struct PropStreamMut<'o> {
     key: NodeKey,
     tag: PropTag,
     buf: Option<Buffer>,
-    open_writers: Rc<Cell<usize>>,
+    open_writers: OpenWriters,
 }
 
 impl<'o> PropStreamMut<'o> {
-    pub(crate) fn new(engine: &'o Engine, key: NodeKey, tag: PropTag, open_writers: Rc<Cell<usize>>) -> Self {
-        open_writers.set(open_writers.get().saturating_add(1));
+    pub(crate) fn new(engine: &'o Engine, key: NodeKey, tag: PropTag, open_writers: OpenWriters) -> Self {
+        open_writers.opened();
         PropStreamMut {
             engine,
             key,
@@ -213,7 +211,7 @@ impl Seek for PropStreamMut<'_> {
 impl Drop for PropStreamMut<'_> {
     fn drop(&mut self) {
         // Not committed: the written bytes are discarded with the buffer.
-        self.open_writers.set(self.open_writers.get().saturating_sub(1));
+        self.open_writers.closed();
     }
 }
 

@@ -398,7 +398,13 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
 
     let v = extract_msg(&path);
     let key = |id: u16, t: PropType| format!("0x{:04X}{:04X}", id, t.0);
-    let id = |t: oxmsg::NamedProp| m.ids_from_names(&[t]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>()[0];
+    let id = |t: oxmsg::NamedProp| {
+        m.ids_from_names(&[t])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>()[0]
+    };
     // The names: extract-msg's map has every one, at the id oxmsg gave it.
     let named = v["named"].as_array().unwrap();
     for (name, want) in [

@@ -446,7 +446,11 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     assert_eq!(err.scode(), oxmsg::scode::MAPI_E_NOT_FOUND);
     // PS_MAPI numeric names are the tagged ids themselves (MAPI).
     assert_eq!(
-        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(),
+        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
         vec![0x0037]
     );
     assert_eq!(
@@ -456,7 +460,10 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     // Internet-header names compare case-insensitively and are stored lower-cased.
     let ids = msg
         .ids_from_names(&[NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")])
-        .unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>();
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id())
+        .collect::<Vec<u16>>();
     assert_eq!(
         msg.names_from_ids(&ids).unwrap(),
         vec![NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")]
@@ -537,7 +544,11 @@ fn creating_is_all_or_nothing_and_respects_the_limit() {
     let msg = session.opener().create_in_memory().unwrap();
     let n = |i: u32| NamedProp::id(CUSTOM_SET, i);
     assert_eq!(
-        msg.create_ids_from_names(&[n(1), n(2), n(1)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(),
+        msg.create_ids_from_names(&[n(1), n(2), n(1)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
         vec![0x8000, 0x8001, 0x8000]
     );
     assert!(matches!(
@@ -545,7 +556,14 @@ fn creating_is_all_or_nothing_and_respects_the_limit() {
         Err(Error::NameMapFull)
     ));
     assert_eq!(msg.named_props().unwrap().len(), 2, "nothing added by the failed call");
-    assert_eq!(msg.create_ids_from_names(&[n(2), n(3)]).unwrap().into_iter().map(|i| i.id()).collect::<Vec<u16>>(), vec![0x8001, 0x8002]);
+    assert_eq!(
+        msg.create_ids_from_names(&[n(2), n(3)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
+        vec![0x8001, 0x8002]
+    );
     assert!(matches!(msg.set_named(SEQ, 1), Err(Error::NameMapFull)));
 
     // A file with more entries than the limit is refused when its map is read.

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 use oxmsg::{tags, AttachMethod, Error, Limits, OpenOptions, PropTag, PropValue, Session, SessionOptions};
@@ -28,42 +28,46 @@ fn ok_or_busy<T>(r: oxmsg::Result<T>) -> bool {
     matches!(r, Ok(_) | Err(Error::Busy { .. }))
 }
 
-/// A reader over bytes that calls back into its session on every read.
+thread_local! {
+    /// What a caller's reader does when it is called: the test's code, with
+    /// the session in reach (a reader given to a session is `Send + Sync`,
+    /// so it reaches the session through the thread it runs on).
+    static HOOK: RefCell<Option<Box<dyn FnMut()>>> = RefCell::new(None);
+}
+
+fn call_hook() {
+    // Take the hook out while it runs, so that a read from inside it does
+    // not run it again.
+    let hook = HOOK.with(|h| h.borrow_mut().take());
+    if let Some(mut f) = hook {
+        f();
+        HOOK.with(|h| *h.borrow_mut() = Some(f));
+    }
+}
+
+/// A reader over bytes that calls back into its session on every read,
+/// seek and write.
 struct CallbackReader {
     inner: Cursor<Vec<u8>>,
-    session: Weak<Session>,
-    calls: Rc<RefCell<Vec<bool>>>,
 }
 
 impl Read for CallbackReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(s) = self.session.upgrade() {
-            let mut calls = self.calls.borrow_mut();
-            calls.push(ok_or_busy(s.open_messages()));
-            if let Ok(ids) = s.open_messages() {
-                calls.push(ids.iter().all(|&id| s.is_open(id)));
-            }
-            match s.opener().create_in_memory() {
-                Ok(m) => calls.push(ok_or_busy(m.set(tags::SUBJECT, "inner"))),
-                Err(e) => calls.push(matches!(e, Error::Busy { .. })),
-            }
-            calls.push(!format!("{s:?}").is_empty());
-        }
+        call_hook();
         self.inner.read(buf)
     }
 }
 
 impl Seek for CallbackReader {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        call_hook();
         self.inner.seek(pos)
     }
 }
 
 impl Write for CallbackReader {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(s) = self.session.upgrade() {
-            self.calls.borrow_mut().push(ok_or_busy(s.open_messages()));
-        }
+        call_hook();
         self.inner.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -71,16 +75,47 @@ impl Write for CallbackReader {
     }
 }
 
+/// Installs a hook that calls back into `session` in every way a caller
+/// might (list, look up, create and write a message, debug-print, drop a
+/// handle) and records whether each outcome was Ok or `Busy`.
+fn install_hook(session: &Rc<Session>) -> Rc<RefCell<Vec<bool>>> {
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let (s, c) = (Rc::downgrade(session), calls.clone());
+    let hook: Box<dyn FnMut()> = Box::new(move || {
+        let Some(s) = s.upgrade() else { return };
+        let mut calls = c.borrow_mut();
+        calls.push(ok_or_busy(s.open_messages()));
+        if let Ok(ids) = s.open_messages() {
+            calls.push(ids.iter().all(|&id| s.is_open(id)));
+        }
+        match s.opener().create_in_memory() {
+            Ok(m) => {
+                calls.push(ok_or_busy(m.set(tags::SUBJECT, "inner")));
+                calls.push(!format!("{m:?}").is_empty());
+                drop(m);
+            }
+            Err(e) => calls.push(matches!(e, Error::Busy { .. })),
+        }
+        calls.push(!format!("{s:?}").is_empty());
+    });
+    HOOK.with(|h| *h.borrow_mut() = Some(hook));
+    calls
+}
+
+fn remove_hook() {
+    HOOK.with(|h| *h.borrow_mut() = None);
+}
+
 #[test]
 fn a_reader_that_calls_back_into_the_session_never_panics() {
     let session = Rc::new(Session::new());
-    let calls = Rc::new(RefCell::new(Vec::new()));
-    let reader = CallbackReader {
-        inner: Cursor::new(sample()),
-        session: Rc::downgrade(&session),
-        calls: calls.clone(),
-    };
-    let msg = session.opener().reader(reader).unwrap();
+    let calls = install_hook(&session);
+    let msg = session
+        .opener()
+        .reader(CallbackReader {
+            inner: Cursor::new(sample()),
+        })
+        .unwrap();
     // Lazy reads go through the caller's reader.
     assert_eq!(msg.get(tags::BODY).unwrap().map(|b| b.len()), Some(5000));
     let att = msg.open_attachment(0).unwrap();
@@ -88,6 +123,7 @@ fn a_reader_that_calls_back_into_the_session_never_panics() {
     att.data().unwrap().read_to_end(&mut data).unwrap();
     assert_eq!(data, b"data");
     assert_eq!(msg.recipients().unwrap().len(), 0);
+    remove_hook();
     let calls = calls.borrow();
     assert!(!calls.is_empty());
     assert!(calls.iter().all(|&ok| ok), "every call back was Ok or Busy");
@@ -96,16 +132,18 @@ fn a_reader_that_calls_back_into_the_session_never_panics() {
 #[test]
 fn a_read_write_target_that_calls_back_during_save_never_panics() {
     let session = Rc::new(Session::new());
-    let calls = Rc::new(RefCell::new(Vec::new()));
-    let rw = CallbackReader {
-        inner: Cursor::new(sample()),
-        session: Rc::downgrade(&session),
-        calls: calls.clone(),
-    };
-    let mut msg = session.opener().read_write().reader(rw).unwrap();
+    let calls = install_hook(&session);
+    let mut msg = session
+        .opener()
+        .read_write()
+        .reader(CallbackReader {
+            inner: Cursor::new(sample()),
+        })
+        .unwrap();
     msg.set(tags::SUBJECT, "changed").unwrap();
     msg.save_changes().unwrap();
     assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("changed"));
+    remove_hook();
     assert!(calls.borrow().iter().all(|&ok| ok));
     let back: CallbackReader = msg.into_inner().unwrap();
     let again = Session::new();

@@ -2,9 +2,8 @@
 //! reader can reach from an opened message, and an in-memory read-write
 //! buffer whose bytes stay reachable after `Session::open_rw` took it.
 
-use std::cell::RefCell;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use oxmsg::{Access, Message, PropRead, Session};
 
@@ -75,29 +74,29 @@ pub fn write_and_reopen<A: Access>(msg: &Message<'_, A>, what: &str) -> Option<V
 /// An in-memory file shared between the caller and a message opened over
 /// it with `Session::open_rw`, so the saved bytes can be read back.
 #[derive(Clone, Default)]
-pub struct SharedBuf(pub Rc<RefCell<Cursor<Vec<u8>>>>);
+pub struct SharedBuf(pub Arc<Mutex<Cursor<Vec<u8>>>>);
 
 impl SharedBuf {
     /// A buffer holding `data`, positioned at its start.
     pub fn new(data: Vec<u8>) -> SharedBuf {
-        SharedBuf(Rc::new(RefCell::new(Cursor::new(data))))
+        SharedBuf(Arc::new(Mutex::new(Cursor::new(data))))
     }
 
     /// A copy of the bytes now in the buffer.
     pub fn bytes(&self) -> Vec<u8> {
-        self.0.borrow().get_ref().clone()
+        self.0.lock().unwrap().get_ref().clone()
     }
 }
 
 impl Read for SharedBuf {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.borrow_mut().read(buf)
+        self.0.lock().unwrap().read(buf)
     }
 }
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
+        self.0.lock().unwrap().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -106,6 +105,6 @@ impl Write for SharedBuf {
 
 impl Seek for SharedBuf {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.0.borrow_mut().seek(pos)
+        self.0.lock().unwrap().seek(pos)
     }
 }

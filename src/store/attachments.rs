@@ -7,9 +7,7 @@
 //! stays retired. A stale [`AttachmentId`](crate::AttachmentId) therefore
 //! finds nothing (`ObjectDeleted`), never a newer attachment.
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::format::names;
@@ -85,7 +83,7 @@ impl Inner {
             open_embedded: None,
             refs: 1,
             deleted: false,
-            writers: Rc::new(Cell::new(0)),
+            writers: Default::default(),
         }));
         self.retain(msg);
         self.message_mut(msg)?.open_attachments.insert(num, k);
@@ -257,7 +255,7 @@ impl Inner {
             open_attachments: HashMap::new(),
             refs: 1,
             depth,
-            writers: Rc::new(Cell::new(0)),
+            writers: Default::default(),
         }));
         self.retain(att);
         let a = self.attachment_mut(att)?;

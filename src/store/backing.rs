@@ -38,8 +38,10 @@ impl EntryInfo {
 pub(crate) trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
 
-/// The operations oxmsg needs from a compound file.
-pub(crate) trait CompoundStore {
+/// The operations oxmsg needs from a compound file. `Send`, so that the
+/// session state is `Send`: a session is kept off other threads by one
+/// public marker, not by what it holds.
+pub(crate) trait CompoundStore: Send {
     /// The children of a storage.
     fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>>;
     /// One entry.
@@ -75,7 +77,7 @@ pub(crate) trait CompoundStore {
     fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>);
 }
 
-impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
+impl<F: Read + Write + Seek + Send + Sync + 'static> CompoundStore for cfb::CompoundFile<F> {
     fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>> {
         Ok(self.read_storage(storage)?.map(|e| EntryInfo::from_cfb(&e)).collect())
     }

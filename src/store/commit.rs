@@ -214,7 +214,7 @@ impl Engine {
     /// standalone top-level message) as a new compound file over `file`.
     /// The state is borrowed only to take a snapshot; the message's own
     /// compound file is read under a lease.
-    fn build_image<F: io::Read + Write + Seek + 'static>(&self, key: NodeKey, file: F) -> Result<F> {
+    fn build_image<F: io::Read + Write + Seek + Send + Sync + 'static>(&self, key: NodeKey, file: F) -> Result<F> {
         let snap = self.state()?.snapshot(key)?;
         let mut lease = if snap.has_store {
             Some(self.lease(snap.file)?)

@@ -1,4 +1,4 @@
-//! The engine's front door: the session state in a `RefCell`, and the rule
+//! The engine's front door: the session state behind a lock, and the rule
 //! that no borrow of it is held while code that is not oxmsg's runs.
 //!
 //! Code that is not oxmsg's runs in three places: a caller's reader, writer
@@ -13,7 +13,7 @@
 //! borrowed (which oxmsg never lets happen, but `Drop` cannot fail) is
 //! released at the next call instead of being forgotten.
 
-use std::cell::{RefCell, RefMut};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use crate::arena::Key;
 use crate::error::{Error, Result};
@@ -34,11 +34,23 @@ struct Parked {
 
 /// The session's state and the borrow discipline around it.
 pub(crate) struct Engine {
-    state: RefCell<Inner>,
-    parked: RefCell<Parked>,
+    state: Mutex<Inner>,
+    parked: Mutex<Parked>,
     /// The session's number, recorded in ids so that an id of another
     /// session is recognised.
     pub(crate) id: u64,
+}
+
+/// Takes a lock without waiting: `None` when it is held (by this thread:
+/// a session is used from one thread, so a held lock means a call back into
+/// the session from inside another call). A poisoned lock is taken anyway:
+/// no engine operation leaves the state half-changed across a panic point.
+fn lock<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match m.try_lock() {
+        Ok(g) => Some(g),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 fn busy(what: &str) -> Error {
@@ -48,8 +60,8 @@ fn busy(what: &str) -> Error {
 impl Engine {
     pub(crate) fn new(id: u64) -> Engine {
         Engine {
-            state: RefCell::new(Inner::default()),
-            parked: RefCell::new(Parked::default()),
+            state: Mutex::new(Inner::default()),
+            parked: Mutex::new(Parked::default()),
             id,
         }
     }
@@ -57,12 +69,9 @@ impl Engine {
     /// Borrows the state for the length of one engine operation. Never
     /// held across a caller's code; a borrow that finds it taken (which
     /// would mean oxmsg broke that rule) is [`Error::Busy`], not a panic.
-    pub(crate) fn state(&self) -> Result<RefMut<'_, Inner>> {
-        let mut st = self
-            .state
-            .try_borrow_mut()
-            .map_err(|_| busy("the session is in the middle of another call"))?;
-        if let Ok(mut parked) = self.parked.try_borrow_mut() {
+    pub(crate) fn state(&self) -> Result<MutexGuard<'_, Inner>> {
+        let mut st = lock(&self.state).ok_or_else(|| busy("the session is in the middle of another call"))?;
+        if let Some(mut parked) = lock(&self.parked) {
             for (file, store) in parked.stores.drain(..) {
                 st.put_store(file, store);
             }
@@ -78,7 +87,7 @@ impl Engine {
         match self.state() {
             Ok(mut st) => st.release(key),
             Err(_) => {
-                if let Ok(mut parked) = self.parked.try_borrow_mut() {
+                if let Some(mut parked) = lock(&self.parked) {
                     parked.releases.push(key);
                 }
             }
@@ -116,10 +125,10 @@ impl Engine {
 
     /// Puts a compound file into the state (after a lease, or a reopen).
     fn give_back(&self, file: FileKey, store: Box<dyn CompoundStore>) {
-        match self.state.try_borrow_mut() {
-            Ok(mut st) => st.put_store(file, store),
-            Err(_) => {
-                if let Ok(mut parked) = self.parked.try_borrow_mut() {
+        match lock(&self.state) {
+            Some(mut st) => st.put_store(file, store),
+            None => {
+                if let Some(mut parked) = lock(&self.parked) {
                     parked.stores.push((file, store));
                 }
             }
@@ -128,7 +137,7 @@ impl Engine {
 
     /// Whether the state is free (for `Debug` output, which cannot fail).
     pub(crate) fn peek<T>(&self, f: impl FnOnce(&Inner) -> T) -> Option<T> {
-        self.state.try_borrow().ok().map(|st| f(&st))
+        lock(&self.state).map(|st| f(&st))
     }
 }
 
@@ -191,3 +200,5 @@ impl Engine {
         self.give_back(file, store);
     }
 }
+
+static_assertions::assert_impl_all!(Engine: Send, Sync);

@@ -17,10 +17,8 @@ pub(crate) mod state;
 
 pub(crate) use engine::{Engine, FileKey};
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::arena::{Arena, Key};
@@ -81,7 +79,7 @@ pub(crate) struct MessageNode {
     /// Nesting depth: 0 for a top-level message.
     pub(crate) depth: u32,
     /// Written streams open on this message and not yet committed or dropped.
-    pub(crate) writers: Rc<Cell<usize>>,
+    pub(crate) writers: OpenWriters,
 }
 
 /// An open attachment.
@@ -94,10 +92,28 @@ pub(crate) struct AttachNode {
     /// Deleted from its message while open: every use is `ObjectDeleted`.
     pub(crate) deleted: bool,
     /// Written streams open on this attachment.
-    pub(crate) writers: Rc<Cell<usize>>,
+    pub(crate) writers: OpenWriters,
 }
 
 pub(crate) type NodeKey = Key<Node>;
+
+/// The number of written streams open on an object and not yet committed
+/// or dropped; shared with the streams, which count themselves in and out
+/// without the session state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpenWriters(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl OpenWriters {
+    pub(crate) fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub(crate) fn opened(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub(crate) fn closed(&self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
 
 /// PR_ATTACH_NUM, PR_ROWID, PR_MESSAGE_RECIPIENTS, PR_MESSAGE_ATTACHMENTS:
 /// computed by oxmsg, never set by callers (MAPI_E_COMPUTED).
@@ -464,12 +480,12 @@ impl Inner {
             open_attachments: HashMap::new(),
             refs: 1,
             depth: 0,
-            writers: Rc::new(Cell::new(0)),
+            writers: Default::default(),
         }))
     }
 
     /// The counter of open written streams of `key`.
-    pub(crate) fn writers(&self, key: NodeKey) -> Result<Rc<Cell<usize>>> {
+    pub(crate) fn writers(&self, key: NodeKey) -> Result<OpenWriters> {
         self.check_live(key)?;
         Ok(match self.node(key)? {
             Node::Message(m) => m.writers.clone(),

@@ -6,9 +6,6 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use crate::compound::repair;
 use crate::error::{Error, Result};
 use crate::format::names;
@@ -189,7 +186,7 @@ impl Engine {
             open_attachments: HashMap::new(),
             refs: 1,
             depth: 0,
-            writers: Rc::new(Cell::new(0)),
+            writers: Default::default(),
         })))
     }
 }

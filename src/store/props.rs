@@ -192,7 +192,7 @@ impl Engine {
 
 impl Engine {
     /// The counter of open written streams of `key`.
-    pub(crate) fn writers(&self, key: NodeKey) -> Result<std::rc::Rc<std::cell::Cell<usize>>> {
+    pub(crate) fn writers(&self, key: NodeKey) -> Result<super::OpenWriters> {
         self.state()?.writers(key)
     }
 }
