@@ -266,7 +266,7 @@ impl Error {
             Error::NameMapFull => MAPI_E_TOO_BIG,
             Error::Busy { .. } | Error::StreamOpen { .. } => MAPI_E_BUSY,
             Error::IdsExhausted { .. } => MAPI_E_TOO_BIG,
-            Error::Io { source, .. } => io_kind_scode(source.kind()),
+            Error::Io { source, .. } => io_scode(source),
         }
     }
 
@@ -320,9 +320,16 @@ impl From<io::Error> for Error {
     }
 }
 
-fn io_kind_scode(kind: io::ErrorKind) -> u32 {
+/// The MAPI code of an I/O error: by its kind, and a full disk by its OS
+/// error (`io::ErrorKind::StorageFull` is newer than the crate's MSRV).
+fn io_scode(e: &io::Error) -> u32 {
     use scode::*;
-    match kind {
+    // ENOSPC on Unix; ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL on Windows.
+    let disk_full = if cfg!(windows) { [39, 112] } else { [28, 28] };
+    if e.raw_os_error().is_some_and(|c| disk_full.contains(&c)) {
+        return MAPI_E_NOT_ENOUGH_DISK;
+    }
+    match e.kind() {
         io::ErrorKind::NotFound => MAPI_E_NOT_FOUND,
         io::ErrorKind::PermissionDenied => MAPI_E_NO_ACCESS,
         io::ErrorKind::OutOfMemory => MAPI_E_NOT_ENOUGH_MEMORY,
@@ -330,7 +337,6 @@ fn io_kind_scode(kind: io::ErrorKind) -> u32 {
         io::ErrorKind::InvalidInput => MAPI_E_INVALID_PARAMETER,
         io::ErrorKind::AlreadyExists => MAPI_E_COLLISION,
         io::ErrorKind::Unsupported => MAPI_E_NO_SUPPORT,
-        io::ErrorKind::StorageFull => MAPI_E_NOT_ENOUGH_DISK,
         _ => MAPI_E_DISK_ERROR,
     }
 }
