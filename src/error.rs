@@ -195,10 +195,10 @@ pub enum Error {
     /// skipped; saving would leave them out, so it needs the caller's
     /// explicit choice ([`crate::Message::accept_damage`]).
     /// MAPI: `MAPI_E_CORRUPT_DATA`.
-    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(String::as_str).unwrap_or(""))]
+    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(|w| w.to_string()).unwrap_or_default())]
     DamageNotAccepted {
         /// Each skipped item, with its storage path and reason.
-        skipped: Vec<String>,
+        skipped: Vec<crate::Warning>,
     },
 
     /// A call back into the session from a caller's reader or writer (or

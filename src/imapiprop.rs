@@ -54,7 +54,7 @@ pub trait PropRead: sealed::Sealed {
     /// See [`Message::codepage`].
     fn codepage(&self) -> u32;
     /// See [`Message::warnings`].
-    fn warnings(&self) -> Vec<String>;
+    fn warnings(&self) -> Vec<crate::Warning>;
     /// See [`Message::names_from_ids`].
     fn names_from_ids(&self, ids: &[u16]) -> Result<Vec<NamedProp>>;
     /// See [`Message::named_props`].
@@ -127,7 +127,7 @@ macro_rules! imapiprop {
             fn codepage(&self) -> u32 {
                 $ty::codepage(self)
             }
-            fn warnings(&self) -> Vec<String> {
+            fn warnings(&self) -> Vec<crate::Warning> {
                 $ty::warnings(self)
             }
             fn names_from_ids(&self, ids: &[u16]) -> Result<Vec<NamedProp>> {

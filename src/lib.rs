@@ -91,6 +91,7 @@ mod session;
 mod store;
 mod stream;
 pub mod table;
+mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
@@ -108,6 +109,7 @@ pub use prop::{
 pub use recipient::{Recipient, RecipientChange, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};
+pub use warning::{Warning, WarningKind};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -148,7 +148,7 @@ macro_rules! prop_methods {
 
             /// What was wrong in this object's storage but could be read past
             /// (empty when the session is busy, see [`Error::Busy`]).
-            pub fn warnings(&self) -> Vec<String> {
+            pub fn warnings(&self) -> Vec<$crate::Warning> {
                 self.session.engine.warnings(self.key).unwrap_or_default()
             }
             /// Sets a typed property; the value's type is checked at compile

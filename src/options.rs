@@ -117,12 +117,18 @@ impl OpenOptions {
 
 impl OpenOptions {
     /// Records a problem found while reading `path`: an error when strict,
-    /// else a warning in `warnings`.
-    pub(crate) fn problem(&self, path: &str, detail: String, warnings: &mut Vec<String>) -> crate::Result<()> {
+    /// else a warning of `kind` in `warnings`.
+    pub(crate) fn problem(
+        &self,
+        path: &str,
+        kind: crate::WarningKind,
+        detail: String,
+        warnings: &mut Vec<crate::Warning>,
+    ) -> crate::Result<()> {
         if self.strict {
             Err(crate::Error::corrupt(path, detail))
         } else {
-            warnings.push(format!("{path}: {detail}"));
+            warnings.push(crate::Warning::new(path, kind, detail));
             Ok(())
         }
     }

@@ -909,15 +909,15 @@ fn damaged_entries_warn_and_survive_a_save() {
 
     let read = session.opener().read_write().reader(Cursor::new(bad)).unwrap();
     assert!(
-        read.warnings().iter().all(|w| !w.contains("nameid")),
+        read.warnings().iter().all(|w| !w.path.contains("nameid")),
         "read on first use"
     );
     assert_eq!(read.named_props().unwrap(), vec![(0x8001, PROJECT.name())]);
     let warnings = read.warnings();
     assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("__nameid_version1.0") && w.contains("GUID index 9")),
+        warnings.iter().any(|w| w.path.contains("__nameid_version1.0")
+            && w.reason.contains("GUID index 9")
+            && w.kind == oxmsg::WarningKind::ReadPast),
         "{warnings:?}"
     );
     assert!(
@@ -940,7 +940,9 @@ fn damaged_entries_warn_and_survive_a_save() {
     let read = session.opener().reader(Cursor::new(no_strings)).unwrap();
     assert_eq!(read.named_props().unwrap(), vec![(0x8000, SEQ.name())]);
     assert!(
-        read.warnings().iter().any(|w| w.contains("no __substg1.0_00040102")),
+        read.warnings()
+            .iter()
+            .any(|w| w.reason.contains("no __substg1.0_00040102")),
         "{:?}",
         read.warnings()
     );

@@ -3,7 +3,7 @@
 
 use std::io::{Cursor, Write};
 
-use oxmsg::{tags, Error, Limits, OpenOptions, RecipientType, Session};
+use oxmsg::{tags, Error, Limits, OpenOptions, RecipientType, Session, WarningKind};
 
 /// A message with a subject, a body, two recipients and two attachments,
 /// the second holding an embedded message.
@@ -51,7 +51,8 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
     assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     let w = m.warnings();
     assert!(
-        w.iter().any(|w| w.contains("0x0037001F") && w.starts_with("/:")),
+        w.iter()
+            .any(|w| w.reason.contains("0x0037001F") && w.path == "/" && w.kind == WarningKind::Skipped),
         "{w:?}"
     );
     drop(m);
@@ -74,7 +75,8 @@ fn saving_a_damaged_message_needs_an_explicit_choice() {
     match m.save_changes() {
         Err(Error::DamageNotAccepted { skipped }) => {
             assert_eq!(skipped.len(), 1);
-            assert!(skipped[0].contains("0x0037001F"));
+            assert!(skipped[0].reason.contains("0x0037001F"));
+            assert_eq!(skipped[0].kind, WarningKind::Skipped);
         }
         other => panic!("a save must not drop skipped items silently: {other:?}"),
     }
@@ -103,7 +105,9 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].display_name().as_deref(), Some("Ann"));
     assert!(
-        m.warnings().iter().any(|w| w.contains("recipient #1")),
+        m.warnings()
+            .iter()
+            .any(|w| w.reason.contains("recipient #1") && w.kind == WarningKind::Skipped),
         "{:?}",
         m.warnings()
     );
@@ -140,7 +144,9 @@ fn a_broken_attachment_is_skipped_and_kept_whole_by_a_save() {
     assert_eq!(atts.iter().map(|a| a.num()).collect::<Vec<_>>(), vec![1]);
     drop(atts);
     assert!(
-        m.warnings().iter().any(|w| w.contains("attachment #0")),
+        m.warnings()
+            .iter()
+            .any(|w| w.reason.contains("attachment #0") && w.kind == WarningKind::ReadPast),
         "{:?}",
         m.warnings()
     );

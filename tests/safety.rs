@@ -517,3 +517,21 @@ fn a_named_tag_mapped_in_one_file_is_refused_on_another() {
     // The easy path resolves in each file on its own.
     assert_eq!(b.get_named(oxmsg::named::LOCATION).unwrap(), None);
 }
+
+#[test]
+fn an_embedded_message_saved_alone_keeps_the_code_page_and_locale_around_it() {
+    let s = Session::new();
+    let m = s.opener().create_in_memory().unwrap();
+    m.set(tags::INTERNET_CPID, 1251).unwrap();
+    m.set(tags::MESSAGE_LOCALE_ID, 0x0419).unwrap();
+    let att = m.create_attachment().unwrap();
+    let emb = att.create_embedded().unwrap();
+    emb.set(tags::SUBJECT, "inner").unwrap();
+    let alone = emb.to_bytes().unwrap();
+    let r = Session::new();
+    let own = r.opener().reader(Cursor::new(alone)).unwrap();
+    assert_eq!(own.get(tags::INTERNET_CPID).unwrap(), Some(1251));
+    assert_eq!(own.get(tags::MESSAGE_LOCALE_ID).unwrap(), Some(0x0419));
+    assert!(own.is_unicode());
+    assert!(own.get(tags::STORE_SUPPORT_MASK).unwrap().is_some());
+}

@@ -124,7 +124,7 @@ fn summarize<A: Access>(msg: &Message<'_, A>) -> MsgSummary {
         recipients: r(msg.recipients()).map(|rs| rs.iter().map(|x| (x.display_name(), x.email())).collect()),
         named_props: r(msg.named_props()).map(|n| n.len()),
         attachments,
-        warnings: msg.warnings(),
+        warnings: msg.warnings().iter().map(|w| w.to_string()).collect(),
     }
 }
 

@@ -344,7 +344,18 @@ impl Engine {
     pub(crate) fn warn_unreadable_attachment(&self, msg: NodeKey, num: u32, e: &Error) -> Result<()> {
         let mut st = self.state()?;
         let m = st.message_mut(msg)?;
-        let w = format!("attachment #{num} could not be read and was skipped: {e}");
+        let path = m
+            .state
+            .origin
+            .source
+            .as_ref()
+            .map(|s| s.path.clone())
+            .unwrap_or_else(|| "/".into());
+        let w = crate::Warning::new(
+            crate::format::names::join(&path, &crate::format::names::attachment_storage(num)),
+            crate::WarningKind::ReadPast,
+            format!("attachment #{num} could not be read; it is not listed, and a save copies it unchanged: {e}"),
+        );
         if !m.state.origin.warnings.contains(&w) {
             m.state.origin.warnings.push(w);
         }

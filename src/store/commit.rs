@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::format::names;
 use crate::format::propstream::HeaderKind;
-use crate::prop::Guid;
+use crate::prop::{tags, Guid, PropValue};
 
 use super::backing::CompoundStore;
 use super::engine::{Engine, FileKey};
@@ -128,8 +128,16 @@ impl Inner {
         check_tree(&state, limits, m.depth, "/")?;
         let codepage = self.codepage(key);
         if state.kind == HeaderKind::Embedded {
-            // A message of its own: what Outlook writes at the top of a file.
-            for (tag, v) in super::open::file_identity(fs.unicode, codepage) {
+            // A message of its own: what Outlook writes at the top of a file,
+            // and the internet code page and locale it had from the messages
+            // around it, so that its strings read the same on their own.
+            let mut inherited = super::open::file_identity(fs.unicode, codepage);
+            for tag in [tags::INTERNET_CPID.tag(), tags::MESSAGE_LOCALE_ID.tag()] {
+                if let Some(v) = self.inherited_long(key, tag.id()) {
+                    inherited.push((tag, PropValue::Long(v)));
+                }
+            }
+            for (tag, v) in inherited {
                 if state.props.find(tag).is_none() {
                     state.props.set(tag, Val::Value(v));
                 }
@@ -155,6 +163,24 @@ impl Inner {
             names_dirty: fs.names_dirty,
             names,
         })
+    }
+}
+
+impl Inner {
+    /// The PT_LONG property `id` of message `key` or of the nearest message
+    /// around it that has it.
+    fn inherited_long(&self, mut key: NodeKey, id: u16) -> Option<i32> {
+        loop {
+            match self.nodes.get(key)? {
+                Node::Message(m) => {
+                    if let Some(v) = m.state.props.long(id) {
+                        return Some(v);
+                    }
+                    key = m.parent?;
+                }
+                Node::Attachment(a) => key = a.parent,
+            }
+        }
     }
 }
 

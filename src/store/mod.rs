@@ -530,12 +530,16 @@ impl Inner {
 impl Inner {
     /// The warnings of an object, and for a top-level message also the
     /// repairs made to its compound file.
-    pub(crate) fn warnings(&self, key: NodeKey) -> Vec<String> {
+    pub(crate) fn warnings(&self, key: NodeKey) -> Vec<crate::Warning> {
         let mut out = Vec::new();
         if let Ok(Node::Message(m)) = self.node(key) {
             if m.parent.is_none() {
                 if let Some(f) = self.files.get(m.file) {
-                    out.extend(f.repairs.iter().map(|r| format!("compound file repaired: {r}")));
+                    out.extend(
+                        f.repairs
+                            .iter()
+                            .map(|r| crate::Warning::new("/", crate::WarningKind::Repaired, r.clone())),
+                    );
                 }
             }
         }

@@ -14,6 +14,7 @@ use crate::format::nameid::{NameMap, MAX_ENTRIES};
 use crate::format::names;
 use crate::options::Limits;
 use crate::prop::named::{NamedProp, PropName, PS_MAPI};
+use crate::warning::{Warning, WarningKind};
 
 use super::backing::CompoundStore;
 use super::engine::{Engine, FileKey};
@@ -42,7 +43,7 @@ fn fold(name: &NamedProp) -> NamedProp {
 
 /// Reads the map of a file: from its `__nameid_version1.0` storage when the
 /// file has one, else an empty map. Returns the warnings of the parse.
-fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(NameMap, Vec<String>)> {
+fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(NameMap, Vec<Warning>)> {
     let max_entries = u64::from(limits.max_named_entries);
     let max_value = limits.max_value_bytes;
     let storage = names::join("/", names::NAMEID);
@@ -50,8 +51,10 @@ fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(Name
     match store.entry(&storage) {
         Err(_) => return Ok((NameMap::new(), Vec::new())),
         Ok(e) if e.is_stream => {
-            warnings.push(format!(
-                "{storage} is a stream, not a storage; the file has no readable named properties"
+            warnings.push(Warning::new(
+                &storage,
+                WarningKind::ReadPast,
+                "a stream, not a storage; the file has no readable named properties",
             ));
             return Ok((NameMap::new(), warnings));
         }
@@ -65,7 +68,11 @@ fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(Name
             .iter()
             .find(|c| c.is_stream && c.name.eq_ignore_ascii_case(stream))
         else {
-            warnings.push(format!("{storage}: no {stream} stream; read as empty"));
+            warnings.push(Warning::new(
+                &storage,
+                WarningKind::ReadPast,
+                format!("no {stream} stream; read as empty"),
+            ));
             return Ok(Vec::new());
         };
         let path = names::join(&storage, &info.name);
@@ -89,7 +96,11 @@ fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(Name
     let entries = read(names::NAMEID_ENTRIES, max_entries * 8 + 7, "max_named_entries")?;
     let strings = read(names::NAMEID_STRINGS, max_value, "max_value_bytes")?;
     let (map, parse_warnings) = NameMap::parse(&guids, &entries, &strings);
-    warnings.extend(parse_warnings.into_iter().map(|w| format!("{storage}: {w}")));
+    warnings.extend(
+        parse_warnings
+            .into_iter()
+            .map(|w| Warning::new(&storage, WarningKind::ReadPast, w)),
+    );
     Ok((map, warnings))
 }
 
@@ -114,7 +125,7 @@ impl Inner {
 
     /// Keeps a map read outside the borrow (unless one arrived meanwhile);
     /// parse warnings become warnings of the file's top-level message.
-    fn install_name_map(&mut self, fkey: FileKey, map: NameMap, warnings: Vec<String>) {
+    fn install_name_map(&mut self, fkey: FileKey, map: NameMap, warnings: Vec<Warning>) {
         let Some(fs) = self.files.get_mut(fkey) else { return };
         if fs.names.is_some() {
             return;
@@ -227,7 +238,7 @@ impl Engine {
             (NameMap::new(), Vec::new())
         };
         if let (true, Some(first)) = (strict, warnings.first()) {
-            return Err(Error::corrupt(names::join("/", names::NAMEID), first.clone()));
+            return Err(Error::corrupt(first.path.clone(), first.reason.clone()));
         }
         self.state()?.install_name_map(fkey, map, warnings);
         Ok(())

@@ -185,7 +185,7 @@ impl Engine {
     }
 
     /// The warnings of `key`.
-    pub(crate) fn warnings(&self, key: NodeKey) -> Result<Vec<String>> {
+    pub(crate) fn warnings(&self, key: NodeKey) -> Result<Vec<crate::Warning>> {
         Ok(self.state()?.warnings(key))
     }
 }

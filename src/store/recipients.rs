@@ -195,7 +195,11 @@ impl Engine {
                 match load::load_recipient(lease.store(), file, &path, n, &opts) {
                     Ok(r) => rows.push(r),
                     Err(e) if !opts.strict && !matches!(e, Error::LimitExceeded { .. } | Error::Busy { .. }) => {
-                        problems.push(format!("recipient #{n} could not be read and is left out: {e}"))
+                        problems.push(crate::Warning::new(
+                            crate::format::names::join(&path, &crate::format::names::recipient_storage(n)),
+                            crate::WarningKind::Skipped,
+                            format!("recipient #{n} could not be read and is left out: {e}"),
+                        ))
                     }
                     Err(e) => return Err(e),
                 }

@@ -182,10 +182,10 @@ pub(crate) struct Origin {
     /// Tags of the source's property stream.
     pub(crate) source_tags: Vec<PropTag>,
     /// Problems read past, with the storage path.
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<crate::Warning>,
     /// Items that could not be read and are left out of this state (a save
     /// would drop them), with the storage path and reason.
-    pub(crate) skipped: Vec<String>,
+    pub(crate) skipped: Vec<crate::Warning>,
 }
 
 /// A recipient row (`__recip_version1.0_#XXXXXXXX`).
@@ -246,7 +246,7 @@ pub(crate) struct MessageState {
 impl MessageState {
     /// Every skipped item in the loaded parts of this message's tree (parts
     /// never loaded are copied whole and lose nothing).
-    pub(crate) fn skipped(&self, out: &mut Vec<String>) {
+    pub(crate) fn skipped(&self, out: &mut Vec<crate::Warning>) {
         out.extend(self.origin.skipped.iter().cloned());
         if let Recipients::Loaded(rows) = &self.recipients {
             for r in rows {
