@@ -74,6 +74,7 @@
 mod access;
 mod arena;
 mod attach;
+pub mod body;
 mod error;
 mod extract;
 pub(crate) mod format;
