@@ -145,8 +145,20 @@ impl<'o, O: Output> Reader<'o, O> {
             return Err(RtfError::NotRtf);
         }
         let mut lexer = Lexer::new(&rtf[start..]);
+        // The outermost group has closed. What follows is normally nothing,
+        // or NULs and line ends; some writers (aspose) close it early with an
+        // unbalanced `}` and go on: that is read as more of the document.
+        let mut ended = false;
         while let Some((offset, token)) = lexer.next_token()? {
             let offset = offset + start;
+            if ended {
+                if let Token::Text(text) = token {
+                    if text.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+                        continue;
+                    }
+                }
+                ended = false;
+            }
             let first = std::mem::replace(&mut self.group_start, false);
             match token {
                 Token::GroupStart => {
@@ -162,7 +174,7 @@ impl<'o, O: Output> Reader<'o, O> {
                     self.end_group();
                     if lexer.depth() == 0 {
                         self.flush();
-                        return Ok(());
+                        ended = true;
                     }
                 }
                 Token::ControlSymbol(b'*') if first => {
@@ -232,6 +244,10 @@ impl<'o, O: Output> Reader<'o, O> {
                     }
                 }
             }
+        }
+        if lexer.depth() == 0 {
+            self.flush();
+            return Ok(());
         }
         Err(RtfError::UnclosedGroup { depth: lexer.depth() })
     }

@@ -180,8 +180,11 @@ fn bad_rtf_is_an_error_not_a_panic() {
         Err(RtfError::UnclosedGroup { depth: 1 })
     ));
     assert!(matches!(html_from_plain_rtf(b"hello"), Err(RtfError::NotRtf)));
-    // Extra closing braces end the document at its outermost group.
-    assert_eq!(text_from_plain_rtf(b"{\\rtf1 a}}}b").unwrap(), "a");
+    // An early close of the outermost group (aspose) does not end the
+    // document; stray closing braces are dropped; NULs and line ends after
+    // the end are not text.
+    assert_eq!(text_from_plain_rtf(b"{\\rtf1 a}}}b}").unwrap(), "ab");
+    assert_eq!(text_from_plain_rtf(b"{\\rtf1 a}\r\n\0").unwrap(), "a");
     assert_eq!(
         html_from_rtf(b"{\\rtf1\\fromhtml1 x\\'").unwrap_err(),
         RtfError::BadHexEscape { offset: 18 }
