@@ -91,6 +91,24 @@ fn u32_at(bytes: &[u8], offset: usize) -> u32 {
 /// What `WrapCompressedRTFStream` without `MAPI_MODIFY` gives a reader of
 /// `PR_RTF_COMPRESSED`.
 pub fn decompress(bytes: &[u8], max_size: u64) -> Result<Vec<u8>, RtfError> {
+    decompress_checked(bytes, max_size, true)
+}
+
+/// [`decompress`] without the CRC check of `LZFu` content.
+///
+/// For readers that follow the digest's advice on third-party files (a CRC
+/// mismatch is a warning, the data is still read): call [`decompress`], and
+/// on [`RtfError::BadCrc`] report it and call this. Every other check and
+/// bound of [`decompress`] applies.
+///
+/// # Errors
+///
+/// As [`decompress`], except [`RtfError::BadCrc`].
+pub fn decompress_ignoring_crc(bytes: &[u8], max_size: u64) -> Result<Vec<u8>, RtfError> {
+    decompress_checked(bytes, max_size, false)
+}
+
+fn decompress_checked(bytes: &[u8], max_size: u64, check_crc: bool) -> Result<Vec<u8>, RtfError> {
     if bytes.len() < HEADER_LEN {
         return Err(RtfError::Truncated {
             offset: bytes.len(),
@@ -124,7 +142,7 @@ pub fn decompress(bytes: &[u8], max_size: u64) -> Result<Vec<u8>, RtfError> {
     }
     let content = &bytes[HEADER_LEN..end];
     let computed = crc32(content);
-    if computed != stored_crc {
+    if check_crc && computed != stored_crc {
         return Err(RtfError::BadCrc {
             stored: stored_crc,
             computed,
@@ -507,7 +525,12 @@ mod tests {
                 matches!(decompress(&bad, 1 << 20), Err(RtfError::BadCrc { .. })),
                 "byte {i}"
             );
+            // Without the CRC check: some other error or some output, never a panic.
+            let _ = decompress_ignoring_crc(&bad, 1 << 20);
         }
+        let mut bad_crc = hex(SPEC_SIMPLE);
+        bad_crc[12] ^= 1;
+        assert_eq!(decompress_ignoring_crc(&bad_crc, 1 << 20).unwrap(), SPEC_SIMPLE_RTF);
         let mut bad = stream.clone();
         bad[8] = b'X';
         assert!(matches!(decompress(&bad, 1 << 20), Err(RtfError::BadCompType { .. })));

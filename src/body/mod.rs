@@ -3,7 +3,8 @@
 //! `PR_HTML` and `PR_BODY`.
 //!
 //! - [`decompress`], [`compress`], [`CompressedRtfWriter`]: compressed RTF
-//!   ([MS-OXRTFCP]).
+//!   ([MS-OXRTFCP]); [`decompress_ignoring_crc`] for third-party files with a
+//!   wrong CRC.
 //! - [`rtf_kind`], [`html_from_rtf`], [`text_from_rtf`]: de-encapsulation
 //!   ([MS-OXRTFEX] 2.2.3).
 //! - [`text_from_plain_rtf`], [`html_from_plain_rtf`]: RTF that encapsulates
@@ -28,7 +29,7 @@ mod error;
 mod html_text;
 pub mod rtf;
 
-pub use compressed::{compress, decompress, CompressedRtfWriter};
+pub use compressed::{compress, decompress, decompress_ignoring_crc, CompressedRtfWriter};
 pub use encapsulate::{rtf_from_html, rtf_from_text};
 pub use error::RtfError;
 pub use html_text::text_from_html;
