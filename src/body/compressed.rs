@@ -222,9 +222,11 @@ fn lzfu_decode(content: &[u8], limit: usize, raw_size: u32) -> Result<Vec<u8>, R
 /// section 3.3), header and CRC included.
 ///
 /// Greedy longest match (2 to 17 bytes, overlapping the write position
-/// allowed) against the dictionary with its preload; on equal lengths the
-/// oldest dictionary position wins, as in the spec's worked examples, which
-/// this reproduces byte for byte.
+/// allowed) against the dictionary with its preload, found through hash
+/// chains of 2-byte prefixes (at most 512 candidates per position). On
+/// equal lengths the oldest dictionary position wins, as in the spec's
+/// worked examples, which this reproduces byte for byte; the search stops
+/// early at a match of the longest possible length.
 ///
 /// # Panics
 ///
@@ -327,9 +329,12 @@ impl Compressor {
                 *best = (p, len);
             }
         };
+        let longest_possible = input.len().min(MAX_MATCH);
         let mut p = self.head[Self::key(input[0], input[1])];
         let mut steps = 0;
-        while p != NONE && steps < MAX_CHAIN {
+        // The chain runs newest first: once a match is as long as can be,
+        // older ones can only tie, which is not worth the walk.
+        while p != NONE && steps < MAX_CHAIN && best.1 < longest_possible {
             consider(usize::from(p), &mut best);
             p = self.prev[usize::from(p)];
             steps += 1;

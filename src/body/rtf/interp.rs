@@ -2,6 +2,8 @@
 //! state, destinations, font and colour tables, code pages, `\uN`/`\ucN`,
 //! `\htmlrtf`, fields. What it reads goes to an [`Output`].
 
+use std::collections::BTreeMap;
+
 use super::charset::{codepage_for_charset, TextDecoder};
 use super::lexer::{Lexer, Token};
 use super::{RtfError, MAX_UC_SKIP};
@@ -86,7 +88,8 @@ pub(crate) struct Reader<'o, O: Output> {
     default_cp: u32,
     ansicpg_seen: bool,
     default_font: Option<i32>,
-    fonts: Vec<(i32, u32)>,
+    /// Font number → code page (0: the document's).
+    fonts: BTreeMap<i32, u32>,
     font_entry: Option<i32>,
     colors: Vec<(u8, u8, u8)>,
     color: (u8, u8, u8),
@@ -122,7 +125,7 @@ impl<'o, O: Output> Reader<'o, O> {
             default_cp: 1252,
             ansicpg_seen: false,
             default_font: None,
-            fonts: Vec::new(),
+            fonts: BTreeMap::new(),
             font_entry: None,
             colors: Vec::new(),
             color: (0, 0, 0),
@@ -288,8 +291,8 @@ impl<'o, O: Output> Reader<'o, O> {
         self.group
             .font
             .or(self.default_font)
-            .and_then(|f| self.fonts.iter().find(|(n, _)| *n == f))
-            .map_or(self.default_cp, |&(_, cp)| if cp == 0 { self.default_cp } else { cp })
+            .and_then(|f| self.fonts.get(&f))
+            .map_or(self.default_cp, |&cp| if cp == 0 { self.default_cp } else { cp })
     }
 
     fn emit_bytes(&mut self, bytes: &[u8]) {
@@ -412,8 +415,8 @@ impl<'o, O: Output> Reader<'o, O> {
                     "f" => {
                         if let Some(n) = param {
                             self.font_entry = Some(n);
-                            if self.fonts.len() < MAX_TABLE_ENTRIES && !self.fonts.iter().any(|(f, _)| *f == n) {
-                                self.fonts.push((n, 0));
+                            if self.fonts.len() < MAX_TABLE_ENTRIES {
+                                self.fonts.entry(n).or_insert(0);
                             }
                         }
                     }
@@ -424,10 +427,10 @@ impl<'o, O: Output> Reader<'o, O> {
                             param.and_then(codepage_for_charset)
                         };
                         if let (Some(entry), Some(cp)) = (self.font_entry, cp) {
-                            if let Some(font) = self.fonts.iter_mut().find(|(f, _)| *f == entry) {
+                            if let Some(font_cp) = self.fonts.get_mut(&entry) {
                                 // `\cpg` wins over `\fcharset`.
-                                if name == "cpg" || font.1 == 0 {
-                                    font.1 = cp;
+                                if name == "cpg" || *font_cp == 0 {
+                                    *font_cp = cp;
                                 }
                             }
                         }
