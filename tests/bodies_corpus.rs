@@ -13,6 +13,8 @@
 //!   the de-encapsulated text (`text_from_rtf`) must agree on at least 95%
 //!   of the files; every disagreement is printed. Where the two readers
 //!   disagree, MS-OXRTFEX decides (see `KNOWN_READER_ERRORS`).
+//! - RTF that encapsulates nothing, rendered as text, is compared with
+//!   PR_BODY (`body_text_folded`) as a second opinion (80% at least).
 //!
 //! Run: `OXMSG_CORPUS=/work/shared/corpus cargo test --test bodies_corpus -- --nocapture`
 
@@ -109,6 +111,9 @@ struct Tally {
     html_agree: usize,
     text_compared: usize,
     text_agree: usize,
+    plain_compared: usize,
+    plain_agree: usize,
+    plain_differences: Vec<String>,
     disagreements: Vec<String>,
 }
 
@@ -219,6 +224,18 @@ fn bodies_agree_with_the_independent_reader() {
                 }
             }
         }
+        if let (RtfKind::Rtf, Some(body)) = (kind, expected["body_text_folded"].as_str()) {
+            // Plain RTF has no independent rendering in the record; PR_BODY,
+            // Outlook's own text of the same message, is a second opinion.
+            t.plain_compared += 1;
+            match oxmsg::body::text_from_plain_rtf(&rtf) {
+                Ok(text) if fold(&text) == body => t.plain_agree += 1,
+                Ok(text) => t
+                    .plain_differences
+                    .push(format!("{name}\n    {}", first_difference(&fold(&text), body))),
+                Err(e) => t.plain_differences.push(format!("{name}: {e}")),
+            }
+        }
         if let Some(theirs) = expected["text_from_rtf"].as_str() {
             t.text_compared += 1;
             match text_from_rtf(&rtf) {
@@ -260,6 +277,14 @@ fn bodies_agree_with_the_independent_reader() {
         eprintln!("  - {d}");
     }
 
+    eprintln!(
+        "  plain RTF rendered as text = PR_BODY: {}/{}",
+        t.plain_agree, t.plain_compared
+    );
+    for d in &t.plain_differences {
+        eprintln!("  - {d}");
+    }
+
     assert!(
         t.rtf_failures.is_empty(),
         "decompressed RTF differs: {:#?}",
@@ -293,6 +318,12 @@ fn bodies_agree_with_the_independent_reader() {
         "html agreement below 95%"
     );
     assert!(t.text_agree * 100 >= t.text_compared * 95, "text agreement below 95%");
+    // PR_BODY writes link targets as "text <url>" and may differ in other
+    // conventions: a looser bar, to catch regressions.
+    assert!(
+        t.plain_agree * 100 >= t.plain_compared * 80,
+        "plain RTF text agrees with PR_BODY below 80%"
+    );
     for (name, _) in KNOWN_READER_ERRORS {
         if !t.disagreements.iter().any(|d| d.starts_with(&format!("{name} "))) {
             eprintln!("  note: {name} is listed as a known reader error but agrees now");

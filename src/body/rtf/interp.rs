@@ -395,6 +395,10 @@ impl<'o, O: Output> Reader<'o, O> {
                 }
                 return true;
             }
+            // List numbers and bullets: shown by a renderer, but not part of
+            // encapsulated HTML or text (MSFT-RTF: text generated for readers
+            // that do not regenerate numbering from `\pn` / `\ls`).
+            "pntext" | "listtext" if self.mode == Mode::Render => return true,
             _ if self.starred || is_skipped_destination(name) => Dest::Skip,
             _ if inherited == Dest::FontTable => {
                 // A font entry group `{\fN ...;}`: handled as a word.

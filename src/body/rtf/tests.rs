@@ -130,10 +130,11 @@ fn plain_rtf_to_text() {
     let rtf = br#"{\rtf1\ansi\deff0{\fonttbl{\f0 Arial;}}{\colortbl;\red255\green0\blue0;}{\stylesheet{\s0 Normal;}}
 {\info{\title T}}\pard Hello {\b bold}\tab x\line y\par
 {\field{\*\fldinst HYPERLINK "http://a.example/?q=1&r=2"}{\fldrslt link}}{\pict\wmetafile8 0102}\par
-\trowd\cellx1000\cellx2000\intbl A\cell B\cell\row\pard after\par}"#;
+\trowd\cellx1000\cellx2000\intbl A\cell B\cell\row\pard after\par
+{\listtext -\tab}item\par}"#;
     assert_eq!(
         text_from_plain_rtf(rtf).unwrap(),
-        "Hello bold\tx\r\ny\r\nlink\r\nA\tB\t\r\nafter\r\n"
+        "Hello bold\tx\r\ny\r\nlink\r\nA\tB\t\r\nafter\r\n-\titem\r\n"
     );
 }
 
