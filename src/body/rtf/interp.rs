@@ -558,10 +558,10 @@ impl<'o, O: Output> Reader<'o, O> {
                 self.flush();
                 self.out.row();
             }
-            "u" => {
-                let n = param.unwrap_or(0);
+            // `\u` without a number is not a Unicode escape: ignored.
+            "u" if param.is_some() => {
                 self.sync_format();
-                self.decoder.unicode(n);
+                self.decoder.unicode(param.unwrap_or(0));
                 self.skip = self.group.uc;
             }
             _ => {

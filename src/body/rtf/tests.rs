@@ -116,6 +116,9 @@ fn unicode_skip_counts() {
         text_from_rtf(rtf).unwrap().unwrap(),
         "a\u{4D2}b\u{4D3}c\u{4D4}z\u{1F60A}"
     );
+    // A lone surrogate becomes U+FFFD; `\u` without a number is ignored.
+    let rtf = b"{\\rtf1\\fromtext \\u-10179?x\\u y}";
+    assert_eq!(text_from_rtf(rtf).unwrap().unwrap(), "\u{FFFD}xy");
 }
 
 #[test]
