@@ -74,6 +74,7 @@
 mod access;
 mod arena;
 mod attach;
+pub mod body;
 mod compound;
 mod error;
 mod extract;
