@@ -33,29 +33,10 @@ const MAX_MATCH: usize = 17;
 /// The dictionary preload of MS-OXRTFCP section 3.1.1 (207 bytes).
 const PRELOAD: &[u8; 207] = b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx";
 
-/// The CRC-32 table of MS-OXRTFCP section 3.1.3 (polynomial 0xEDB88320).
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
-
 /// The CRC of MS-OXRTFCP section 3.1.3: CRC-32 with initial value 0 and no
 /// final XOR (unlike zlib's).
 pub fn crc32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0u32, |crc, &b| {
-        CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8)
-    })
+    crate::format::crc::crc32(bytes)
 }
 
 fn u32_at(bytes: &[u8], offset: usize) -> u32 {

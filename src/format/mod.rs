@@ -4,6 +4,7 @@
 //! `attach` never see a byte offset.
 
 pub(crate) mod codepage;
+pub(crate) mod crc;
 pub(crate) mod entryid;
 pub(crate) mod nameid;
 pub(crate) mod names;

@@ -473,6 +473,11 @@ impl Inner {
     /// Opens a new top-level message node over `file`.
     pub(crate) fn add_top(&mut self, file: FileState, state: MessageState) -> NodeKey {
         let file = self.files.insert(file);
+        self.add_top_node(file, state)
+    }
+
+    /// Opens a new top-level message node over the file `file`.
+    pub(crate) fn add_top_node(&mut self, file: Key<FileState>, state: MessageState) -> NodeKey {
         self.nodes.insert(Node::Message(MessageNode {
             file,
             parent: None,

@@ -2,7 +2,6 @@
 //! enters the session state, so a caller's reader runs with nothing
 //! borrowed), or a new, empty one.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
@@ -17,7 +16,7 @@ use super::backing::{CompoundStore, ReadOnlyFile};
 use super::engine::Engine;
 use super::load;
 use super::state::{MessageState, PropEntry, Val};
-use super::{FileState, MessageNode, Node, NodeKey, Target};
+use super::{FileState, NodeKey, Target};
 
 /// `STORE_UNICODE_OK`: PR_STORE_SUPPORT_MASK bit of a Unicode .msg (MS-OXMSG 2.1.1.1).
 pub(crate) const STORE_UNICODE_OK: u32 = 0x0004_0000;
@@ -179,15 +178,7 @@ impl Engine {
         f.store = Some(store);
         f.leased = false;
         f.unicode = unicode;
-        Ok(st.nodes.insert(Node::Message(MessageNode {
-            file: fkey,
-            parent: None,
-            state,
-            open_attachments: HashMap::new(),
-            refs: 1,
-            depth: 0,
-            writers: Default::default(),
-        })))
+        Ok(st.add_top_node(fkey, state))
     }
 }
 
