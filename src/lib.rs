@@ -82,6 +82,7 @@ pub(crate) mod format;
 mod imapiprop;
 mod mapped;
 mod message;
+mod message_body;
 mod named_api;
 mod object;
 mod opener;
@@ -101,6 +102,7 @@ pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use imapiprop::{PropRead, PropWrite};
 pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
 pub use message::Message;
+pub use message_body::Body;
 pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{

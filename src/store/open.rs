@@ -245,3 +245,10 @@ impl Engine {
         Ok(self.state()?.strict(key))
     }
 }
+
+impl Engine {
+    /// The limits the file of `key` is read with.
+    pub(crate) fn limits(&self, key: NodeKey) -> Result<crate::options::Limits> {
+        Ok(self.state()?.limits(key))
+    }
+}
