@@ -230,6 +230,15 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         _ => Value::Null,
     };
 
+    // The bodies: what body() chose, the HTML in any form it can be had, and
+    // the decompressed RTF's hash.
+    let best = msg.body().ctx(|| "reading the body".into())?;
+    let body_html = msg.body_html().ctx(|| "reading the HTML body".into())?;
+    let rtf_sha256 = msg
+        .body_rtf()
+        .ctx(|| "reading the RTF body".into())?
+        .map(|rtf| hex(&Sha256::digest(&rtf)));
+
     let mut recipients = Vec::new();
     for r in msg.recipients().ctx(|| "reading the recipients".into())? {
         let kind = match r.recipient_type() {
@@ -283,6 +292,9 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         "body_text": find(tags::BODY.tag().id()).and_then(PropValue::as_string),
         "body_html_sha256": html_sha256,
         "has_rtf_compressed": find(tags::RTF_COMPRESSED.tag().id()).is_some(),
+        "body_kind": best.as_ref().map(oxmsg::Body::kind),
+        "body_html": body_html,
+        "rtf_sha256": rtf_sha256,
         "recipients": recipients,
         "attachments": attachments,
         "named_properties": named_properties,
@@ -397,6 +409,22 @@ fn dump_message<A: Access>(out: &mut impl Write, msg: &Message<'_, A>, depth: us
         writeln!(out, "{p}  warning: {w}")?;
     }
     dump_props(out, msg, depth + 1).ctx(|| "reading the properties".into())?;
+
+    // The best body (MS-OXBBODY), its first lines.
+    match msg.body().ctx(|| "reading the body".into())? {
+        None => writeln!(out, "{p}  Body: none")?,
+        Some(body) => {
+            let text = match &body {
+                oxmsg::Body::Text(t) | oxmsg::Body::Html(t) => t.clone(),
+                oxmsg::Body::Rtf(_) => msg.body_text().ctx(|| "reading the body".into())?.unwrap_or_default(),
+            };
+            writeln!(out, "{p}  Body ({}):", body.kind())?;
+            for line in text.lines().filter(|l| !l.trim().is_empty()).take(5) {
+                let line: String = line.chars().take(SHOW_CHARS).collect();
+                writeln!(out, "{p}    | {line}")?;
+            }
+        }
+    }
 
     let recipients = msg.recipients().ctx(|| "reading the recipients".into())?;
     writeln!(out, "{p}  Recipients ({}):", recipients.len())?;
