@@ -76,6 +76,7 @@ mod arena;
 mod attach;
 pub mod body;
 mod compound;
+mod draft;
 mod error;
 mod extract;
 pub(crate) mod format;
@@ -97,12 +98,13 @@ mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
+pub use draft::Draft;
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use imapiprop::{PropRead, PropWrite};
 pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
 pub use message::Message;
-pub use message_body::Body;
+pub use message_body::{Body, InlineImages};
 pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{

@@ -222,3 +222,164 @@ impl<A: Access> Message<'_, A> {
         }
     }
 }
+
+/// The RTF sync properties of Outlook's RTFSync (PR_RTF_SYNC_BODY_CRC,
+/// _BODY_COUNT, _BODY_TAG, _PREFIX_COUNT, _TRAILING_COUNT): they describe an
+/// RTF body that a new body replaces, so a body writer removes them.
+const RTF_SYNC_IDS: [u16; 5] = [0x1006, 0x1007, 0x1008, 0x1010, 0x1011];
+
+/// `PR_NATIVE_BODY_INFO` values (MS-OXCMSG 2.2.1.58.3).
+const NATIVE_TEXT: i32 = 1;
+const NATIVE_HTML: i32 = 3;
+
+impl<A: crate::access::Writable> Message<'_, A> {
+    /// Sets an HTML body and keeps every stored form of the body in step:
+    /// PR_HTML (UTF-8, PR_INTERNET_CPID 65001), PR_BODY (the HTML's visible
+    /// text), PR_RTF_COMPRESSED with the HTML encapsulated (`\fromhtml1`,
+    /// with a readable `\htmlrtf` fallback: Outlook shows an HTML draft as
+    /// HTML only when this RTF is there), PR_RTF_IN_SYNC and
+    /// PR_NATIVE_BODY_INFO (HTML). RTF sync counters of an older body are
+    /// removed, so no reader sees a stale body.
+    ///
+    /// ```
+    /// # let session = oxmsg::Session::new();
+    /// let msg = session.opener().create_in_memory()?;
+    /// msg.set_body_html("<p>Hello <b>world</b></p>")?;
+    /// assert_eq!(msg.body_text()?.as_deref().map(str::trim), Some("Hello world"));
+    /// assert!(matches!(msg.body()?, Some(oxmsg::Body::Html(_))));
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Message::set`] (an ANSI message whose code page cannot hold the
+    /// text is an error).
+    ///
+    /// # MAPI
+    /// `SetProps` of the three bodies, then what `RTFSync` would leave.
+    pub fn set_body_html(&self, html: &str) -> Result<()> {
+        let text = body::text_from_html(html);
+        let rtf = body::compress(&body::rtf_from_html(html));
+        self.replace_bodies(Some(&text), Some(html), &rtf, NATIVE_HTML)
+    }
+
+    /// Sets a plain-text body and keeps every stored form in step: PR_BODY,
+    /// PR_RTF_COMPRESSED with the text encapsulated (`\fromtext`),
+    /// PR_RTF_IN_SYNC and PR_NATIVE_BODY_INFO (text); an older PR_HTML and
+    /// RTF sync counters are removed.
+    ///
+    /// # Errors
+    /// As [`Message::set`].
+    ///
+    /// # MAPI
+    /// `SetProps(PR_BODY)`, then what `RTFSync` would leave.
+    pub fn set_body_text(&self, text: &str) -> Result<()> {
+        let rtf = body::compress(&body::rtf_from_text(text));
+        self.replace_bodies(Some(text), None, &rtf, NATIVE_TEXT)
+    }
+
+    fn replace_bodies(&self, text: Option<&str>, html: Option<&str>, rtf: &[u8], native: i32) -> Result<()> {
+        // Check what can fail first (the text in an ANSI code page), so that
+        // a refused body leaves the old one whole.
+        if let Some(t) = text {
+            self.set(tags::BODY, t)?;
+        }
+        match html {
+            Some(h) => {
+                self.set(tags::HTML, h.as_bytes())?;
+                self.set(tags::INTERNET_CPID, 65001)?;
+            }
+            None => {
+                self.delete(PropTag::new(tags::HTML.id(), PropType::UNSPECIFIED))?;
+            }
+        }
+        for id in RTF_SYNC_IDS {
+            self.delete(PropTag::new(id, PropType::UNSPECIFIED))?;
+        }
+        self.set(tags::RTF_COMPRESSED, rtf)?;
+        self.set(tags::RTF_IN_SYNC, true)?;
+        self.set(tags::NATIVE_BODY_INFO, native)
+    }
+}
+
+/// How [`Message::body_html_with_inline_images`] points `cid:` references
+/// at the images.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum InlineImages {
+    /// As `data:` URIs (the HTML stands alone; images are base64 in it).
+    DataUri,
+    /// As the file names under which
+    /// [`Message::save_attachments_to_dir`] wrote them (give it the paths
+    /// it returned, in its order).
+    Files(Vec<std::path::PathBuf>),
+}
+
+impl<A: Access> Message<'_, A> {
+    /// The HTML body (as [`Self::body_html`]) with every `cid:` reference to
+    /// an attachment of this message (by its PR_ATTACH_CONTENT_ID) replaced,
+    /// so the HTML shows as it did in Outlook.
+    ///
+    /// # Errors
+    /// As [`Self::body_html`]; errors reading attachment data.
+    pub fn body_html_with_inline_images(&self, how: &InlineImages) -> Result<Option<String>> {
+        use base64::Engine as _;
+        let Some(mut html) = self.body_html()? else {
+            return Ok(None);
+        };
+        let by_value: Vec<_> = self
+            .attachments()?
+            .into_iter()
+            .filter(|a| !a.is_embedded() && a.data().is_ok())
+            .collect();
+        for (i, a) in by_value.iter().enumerate() {
+            let Some(cid) = a.content_id()? else { continue };
+            let cid = cid.trim().trim_start_matches('<').trim_end_matches('>').to_string();
+            if cid.is_empty() {
+                continue;
+            }
+            let target = match how {
+                InlineImages::DataUri => {
+                    let mut data = Vec::new();
+                    a.data()?
+                        .read_to_end(&mut data)
+                        .map_err(|e| Error::io(e, "reading an inline image"))?;
+                    let mime = a.mime_type()?.unwrap_or_else(|| "application/octet-stream".into());
+                    format!(
+                        "data:{mime};base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(&data)
+                    )
+                }
+                InlineImages::Files(paths) => match paths.get(i).and_then(|p| p.file_name()) {
+                    Some(name) => name.to_string_lossy().into_owned(),
+                    None => continue,
+                },
+            };
+            html = replace_cid(&html, &cid, &target);
+        }
+        Ok(Some(html))
+    }
+}
+
+/// Replaces `cid:ID` (the scheme in any case) by `target` in `html`.
+fn replace_cid(html: &str, cid: &str, target: &str) -> String {
+    let needle = format!("cid:{}", cid.to_ascii_lowercase());
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices(&needle) {
+        // Only a whole reference: the id must end there.
+        let end = at + needle.len();
+        if lower[end..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || "@.-_$".contains(c))
+        {
+            continue;
+        }
+        out.push_str(&html[last..at]);
+        out.push_str(target);
+        last = end;
+    }
+    out.push_str(&html[last..]);
+    out
+}

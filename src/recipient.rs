@@ -231,14 +231,22 @@ impl<'s> Message<'s, ReadWrite> {
     }
 
     /// Adds one SMTP recipient with the properties Outlook needs to show
-    /// and reply to it (display name, address type, address, recipient
-    /// type, object and display type).
+    /// and reply to it: display names, address type and address, a one-off
+    /// PR_ENTRYID and PR_RECIPIENT_ENTRYID (MS-OXCDATA 2.2.5.1), PR_SEARCH_KEY,
+    /// recipient type, object and display type.
     ///
     /// # Errors
     /// As [`Self::modify_recipients`].
     pub fn add_recipient(&self, kind: RecipientType, name: &str, email: &str) -> Result<()> {
         let s = |v: &str| PropValue::Unicode(v.to_string());
+        let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
+        // PR_SEARCH_KEY: the address type, a colon and the address, upper-cased and NUL-terminated (MAPI PidTagSearchKey).
+        let mut search_key = format!("SMTP:{}", email.to_uppercase()).into_bytes();
+        search_key.push(0);
         self.modify_recipients([RecipientChange::Add(vec![
+            (tags::ENTRYID.tag(), entry_id.clone()),
+            (tags::RECIPIENT_ENTRYID.tag(), entry_id),
+            (tags::SEARCH_KEY.tag(), PropValue::Binary(search_key)),
             (tags::DISPLAY_NAME.tag(), s(name)),
             (tags::RECIPIENT_DISPLAY_NAME.tag(), s(name)),
             (tags::TRANSMITABLE_DISPLAY_NAME.tag(), s(name)),

@@ -153,3 +153,79 @@ fn the_best_body_follows_ms_oxbbody() {
         })
     ));
 }
+
+#[test]
+fn setting_a_body_replaces_every_stale_form() {
+    use oxmsg::{tags, PropTag, PropType};
+    let s = Session::new();
+    let m = s.opener().create_in_memory().unwrap();
+    m.set_body_html("<p>first <i>draft</i></p>").unwrap();
+    // A stale RTF sync counter from an older body.
+    m.set_value(PropTag::new(0x1006, PropType::LONG), oxmsg::PropValue::Long(7))
+        .unwrap();
+    let bytes = m.to_bytes().unwrap();
+    let mut m = s.opener().read_write().reader(std::io::Cursor::new(bytes)).unwrap();
+    m.set_body_text("second, plain").unwrap();
+    m.save_changes().unwrap();
+    let back: std::io::Cursor<Vec<u8>> = m.into_inner().unwrap();
+    let r = s.opener().reader(std::io::Cursor::new(back.into_inner())).unwrap();
+    assert_eq!(r.body().unwrap(), Some(Body::Text("second, plain".into())));
+    assert_eq!(r.get(tags::HTML).unwrap(), None, "the old HTML is gone");
+    assert_eq!(r.get_value(PropTag::new(0x1006, PropType::LONG)).unwrap(), None);
+    assert_eq!(r.get(tags::RTF_IN_SYNC).unwrap(), Some(true));
+    assert_eq!(r.get(tags::NATIVE_BODY_INFO).unwrap(), Some(1));
+    // The RTF holds the new text, encapsulated.
+    let rtf = r.body_rtf().unwrap().unwrap();
+    assert_eq!(oxmsg::body::rtf_kind(&rtf), oxmsg::body::RtfKind::Text);
+    assert_eq!(
+        oxmsg::body::text_from_rtf(&rtf).unwrap().as_deref(),
+        Some("second, plain")
+    );
+}
+
+#[test]
+fn html_body_in_every_form_and_inline_images() {
+    use oxmsg::{tags, Draft, InlineImages};
+    let s = Session::new();
+    let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3];
+    let html = "<p>Chart:</p><img src=\"cid:c1@x\"><img src=\"CID:c1@x\"><img src=\"cid:c1@xy\">";
+    let d = Draft::new("Report")
+        .to("Ann", "ann@example.com")
+        .cc("Cy", "cy@example.com")
+        .html(html)
+        .inline_image("c1@x", "chart.png", "image/png", png.clone())
+        .attach("data.csv", "text/csv", b"a,b\n".to_vec())
+        .create(&s)
+        .unwrap();
+    // What a draft carries.
+    assert_eq!(d.get(tags::MESSAGE_FLAGS).unwrap(), Some(0x9 | 0x10));
+    assert_eq!(d.get(tags::HTML).unwrap().as_deref(), Some(html.as_bytes()));
+    assert_eq!(d.get(tags::INTERNET_CPID).unwrap(), Some(65001));
+    assert_eq!(d.get(tags::NATIVE_BODY_INFO).unwrap(), Some(3));
+    assert!(d.get(tags::CREATION_TIME).unwrap().is_some());
+    assert_eq!(d.get(tags::DISPLAY_TO).unwrap().as_deref(), Some("Ann"));
+    let r = &d.recipients().unwrap()[0];
+    assert_eq!(r.email().as_deref(), Some("ann@example.com"));
+    assert!(r.get(tags::ENTRYID).is_some() && r.get(tags::RECIPIENT_ENTRYID).is_some());
+    let img = d.open_attachment(0).unwrap();
+    assert_eq!(img.content_id().unwrap().as_deref(), Some("c1@x"));
+    assert!(img.is_hidden().unwrap() && img.is_inline().unwrap());
+    assert!(!d.open_attachment(1).unwrap().is_hidden().unwrap());
+    drop(img);
+    // Data URIs: both references to c1@x, not the one to c1@xy.
+    let shown = d.body_html_with_inline_images(&InlineImages::DataUri).unwrap().unwrap();
+    assert_eq!(
+        shown.matches("data:image/png;base64,iVBORwECAw==").count(),
+        2,
+        "{shown}"
+    );
+    assert!(shown.contains("cid:c1@xy"));
+    // File names, as save_attachments_to_dir wrote them.
+    let dir = tempfile::tempdir().unwrap();
+    let written = d.save_attachments_to_dir(dir.path()).unwrap();
+    let shown = d
+        .body_html_with_inline_images(&InlineImages::Files(written))
+        .unwrap()
+        .unwrap();
+    assert!(shown.contains("src=\"chart.png\""), "{shown}");
+}

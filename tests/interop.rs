@@ -446,3 +446,54 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
         Value::from("Apollo attachment")
     );
 }
+
+/// An HTML draft with an inline image, written by `Draft`: extract-msg reads
+/// the same visible text from PR_HTML and from the RTF it de-encapsulates,
+/// and msgconvert makes a text/html part with the image as a related part
+/// carrying its content id.
+#[test]
+fn an_html_draft_with_an_inline_image_reads_the_same_in_extract_msg_and_msgconvert() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("draft.msg");
+    let png: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
+    let html = "<html><body><p>Hello <b>Bob</b> &amp; caf\u{e9},</p><p>the chart:</p><img src=\"cid:chart-1@oxmsg\"><ul><li>one</li><li>two</li></ul></body></html>";
+    let session = Session::new();
+    oxmsg::Draft::new("Draft with a chart")
+        .to("Bob Example", "bob@example.com")
+        .html(html)
+        .inline_image("chart-1@oxmsg", "chart.png", "image/png", png.clone())
+        .save_as(&session, &path)
+        .unwrap();
+
+    let out = Command::new("python3")
+        .arg(interop_dir().join("extract_msg_bodies.py"))
+        .arg(&path)
+        .output()
+        .expect("run python3");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON from extract_msg_bodies");
+    assert!(v.get("error").is_none(), "{v}");
+    let want = "Hello Bob & caf\u{e9}, the chart: one two";
+    assert_eq!(v["html_stored"].as_str(), Some(want), "{v}");
+    assert_eq!(v["html_from_rtf"].as_str(), Some(want), "{v}");
+    assert_eq!(v["rtf_present"], Value::Bool(true));
+
+    let m = msgconvert(&path);
+    assert_eq!(m["subject"].as_str(), Some("Draft with a chart"), "{m}");
+    assert_eq!(m["body_html"], Value::Bool(true), "{m}");
+    let atts = m["attachments"].as_array().unwrap();
+    let image = atts
+        .iter()
+        .find(|a| a["filename"].as_str() == Some("chart.png"))
+        .unwrap_or_else(|| panic!("no image part: {m}"));
+    assert_eq!(image["sha256"].as_str(), Some(sha256_hex(&png).as_str()));
+    assert_eq!(image["content_type"].as_str(), Some("image/png"), "{m}");
+    assert!(
+        image["content_id"]
+            .as_str()
+            .is_some_and(|c| c.contains("chart-1@oxmsg")),
+        "{m}"
+    );
+}

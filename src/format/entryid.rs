@@ -30,3 +30,34 @@ pub(crate) fn one_off_smtp_address(e: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// A one-off entry id for an SMTP address (MS-OXCDATA 2.2.5.1): flags 0,
+/// MUIDOOP, version 0, flags `MAPI_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO`
+/// (0x8001), then display name, `SMTP` and the address in UTF-16LE, each
+/// NUL-terminated. What Outlook writes for a recipient typed as an address.
+pub(crate) fn one_off_smtp(display_name: &str, address: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + 2 * (display_name.len() + address.len() + 8));
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(&MUIDOOP);
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&0x8001u16.to_le_bytes());
+    for field in [display_name, "SMTP", address] {
+        out.extend(field.encode_utf16().flat_map(u16::to_le_bytes));
+        out.extend_from_slice(&[0, 0]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_off_round_trips() {
+        let e = one_off_smtp("Ann Example", "ann@example.com");
+        assert_eq!(one_off_smtp_address(&e).as_deref(), Some("ann@example.com"));
+        // MS-OXCDATA 2.2.5.1: 4 flag bytes, then the provider UID.
+        assert_eq!(&e[4..20], &MUIDOOP);
+        assert_eq!(u16::from_le_bytes([e[22], e[23]]), 0x8001);
+    }
+}
