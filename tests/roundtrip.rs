@@ -851,9 +851,15 @@ fn every_property_type_round_trips_ansi() {
         Some(PropType::STRING8)
     );
     drop(back);
-    // A character the code page cannot encode becomes '?' (mapi-digest 2.1
+    // A character the code page cannot encode is an error naming the
+    // property; with lossy writing chosen it becomes '?' (mapi-digest 2.1
     // SetProps [REC], as WideCharToMultiByte does).
     let m = session.opener().create_in_memory().unwrap();
+    assert!(matches!(
+        m.set(tags::SUBJECT, "a世b"),
+        Err(oxmsg::Error::BadValue { tag, .. }) if tag.id() == tags::SUBJECT.id()
+    ));
+    let m = session.opener().lossy_ansi(true).create_in_memory().unwrap();
     m.set(tags::SUBJECT, "a世b").unwrap();
     let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     assert_eq!(back.raw_string8(tags::SUBJECT).unwrap().as_deref(), Some(&b"a?b"[..]));
