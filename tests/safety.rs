@@ -535,3 +535,24 @@ fn an_embedded_message_saved_alone_keeps_the_code_page_and_locale_around_it() {
     assert!(own.is_unicode());
     assert!(own.get(tags::STORE_SUPPORT_MASK).unwrap().is_some());
 }
+
+#[test]
+fn with_a_header_next_id_of_zero_a_deleted_number_is_not_reused() {
+    // Three attachments, and a header that says the next id is 0.
+    let s = Session::new();
+    let m = s.opener().create_in_memory().unwrap();
+    for _ in 0..3 {
+        m.create_attachment().unwrap().save_changes().unwrap();
+    }
+    let bytes = patch_header(m.to_bytes().unwrap(), 0, 0);
+    drop(m);
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    let old = m.open_attachment(2).unwrap().id();
+    m.delete_attachment(old).unwrap();
+    let new = m.create_attachment().unwrap();
+    assert_eq!(new.num(), 3, "number 2 is retired");
+    new.set(tags::ATTACH_LONG_FILENAME, "new").unwrap();
+    new.save_changes().unwrap();
+    drop(new);
+    assert!(matches!(m.open_attachment_by_id(old), Err(Error::ObjectDeleted { .. })));
+}
