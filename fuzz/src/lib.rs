@@ -1,6 +1,6 @@
 //! Shared code of the oxmsg fuzz targets: a walk that touches everything a
 //! reader can reach from an opened message, and an in-memory read-write
-//! buffer whose bytes stay reachable after `Session::open_rw` took it.
+//! buffer whose bytes stay reachable after `opener().read_write().reader(..)` took it.
 
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
@@ -72,7 +72,7 @@ pub fn write_and_reopen<A: Access>(msg: &Message<'_, A>, what: &str) -> Option<V
 }
 
 /// An in-memory file shared between the caller and a message opened over
-/// it with `Session::open_rw`, so the saved bytes can be read back.
+/// it with `opener().read_write().reader(..)`, so the saved bytes can be read back.
 #[derive(Clone, Default)]
 pub struct SharedBuf(pub Arc<Mutex<Cursor<Vec<u8>>>>);
 

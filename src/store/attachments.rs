@@ -116,8 +116,9 @@ impl Inner {
         let m = self.message(msg)?;
         let open_new = m
             .open_attachments
-            .keys()
-            .filter(|n| !m.state.attachments.contains_key(n))
+            .iter()
+            .filter(|(n, _)| !m.state.attachments.contains_key(n))
+            .filter(|(_, &k)| self.attachment(k).is_ok_and(|a| !a.deleted))
             .count();
         Ok(m.state.attachments.len() + open_new)
     }
