@@ -235,11 +235,12 @@ impl Engine {
                 let v = match &e.val {
                     Val::Value(v) => v.clone(),
                     Val::Stored | Val::StoredMv => {
-                        if lease.is_none() {
-                            lease = Some(self.lease(file)?);
-                        }
+                        let l = match &mut lease {
+                            Some(l) => l,
+                            None => lease.insert(self.lease(file)?),
+                        };
                         let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                        let store = lease.as_mut().expect("just leased").store();
+                        let store = l.store();
                         load::read_value(store, &path, e.tag, codepage, &limits)?
                     }
                     _ => continue,
