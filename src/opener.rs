@@ -69,7 +69,7 @@ impl<'s> Opener<'s, ReadOnly> {
     /// I/O errors opening the file; [`Error::CorruptData`] when it is not a
     /// compound file or not a message; [`Error::LimitExceeded`].
     pub fn path(self, path: impl AsRef<Path>) -> Result<Message<'s, ReadOnly>> {
-        let (store, repairs) = open_path_store(path.as_ref())?;
+        let (store, repairs) = open_path_store(path.as_ref(), self.options.memory_threshold)?;
         self.finish(store, repairs, Target::Memory, false)
     }
 
@@ -100,7 +100,7 @@ impl<'s> Opener<'s, ReadWrite> {
             .write(true)
             .open(path)
             .map_err(|e| Error::io(e, format!("opening {} for writing", path.display())))?;
-        let (store, repairs) = open_path_store(path)?;
+        let (store, repairs) = open_path_store(path, self.options.memory_threshold)?;
         self.finish(store, repairs, Target::Path(path.to_path_buf()), false)
     }
 

@@ -72,7 +72,7 @@ impl Default for Limits {
 /// let msg = session.opener().options(opts).reader(std::io::Cursor::new(bytes))?;
 /// # Ok::<(), oxmsg::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OpenOptions {
     /// Bounds on sizes, counts and depths read from the file.
@@ -86,6 +86,23 @@ pub struct OpenOptions {
     /// `?` (as `WideCharToMultiByte` does) instead of failing with
     /// [`crate::Error::BadValue`]. Default `false`: nothing is lost silently.
     pub lossy_ansi: bool,
+    /// A file opened by path and at most this many bytes long is read into
+    /// memory at once; a larger one is read from the file as values are
+    /// asked for (so a summary of a large file reads a small part of it).
+    /// Default 32 MiB.
+    pub memory_threshold: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            limits: Limits::default(),
+            strict: false,
+            codepage_override: None,
+            lossy_ansi: false,
+            memory_threshold: 32 << 20,
+        }
+    }
 }
 
 impl OpenOptions {
@@ -106,6 +123,12 @@ impl OpenOptions {
     /// Decode PT_STRING8 values with this code page.
     pub fn codepage_override(mut self, codepage: Option<u32>) -> OpenOptions {
         self.codepage_override = codepage;
+        self
+    }
+    /// Read files opened by path into memory up to this size (see
+    /// [`OpenOptions::memory_threshold`]).
+    pub fn memory_threshold(mut self, bytes: u64) -> OpenOptions {
+        self.memory_threshold = bytes;
         self
     }
     /// Allow lossy ANSI writing (see [`OpenOptions::lossy_ansi`]).

@@ -168,3 +168,35 @@ fn an_in_place_save_that_shrinks_the_message_leaves_no_old_bytes() {
     assert!(back.attachment_numbers().unwrap().is_empty());
     assert_eq!(back.get(tags::SUBJECT).unwrap().as_deref(), Some("Shrinking"));
 }
+
+#[test]
+fn a_file_opened_by_path_reads_the_same_in_memory_or_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.msg");
+    let s = Session::new();
+    let m = s.opener().create(&path).unwrap();
+    m.set(tags::SUBJECT, "by path").unwrap();
+    m.set(tags::BODY, "x".repeat(10_000)).unwrap();
+    let mut m = m;
+    m.save_changes().unwrap();
+    drop(m);
+    let mut subject = "by path".to_string();
+    for threshold in [0, 32 << 20] {
+        let opts = oxmsg::OpenOptions::new().memory_threshold(threshold);
+        let r = s.opener().options(opts.clone()).path(&path).unwrap();
+        assert_eq!(r.get(tags::SUBJECT).unwrap(), Some(subject.clone()));
+        assert_eq!(r.get(tags::BODY).unwrap().map(|b| b.len()), Some(10_000));
+        drop(r);
+        let mut w = s.opener().options(opts).read_write().path(&path).unwrap();
+        subject = format!("saved with threshold {threshold}");
+        w.set(tags::SUBJECT, &subject).unwrap();
+        w.save_changes().unwrap();
+        // Still readable after the save replaced the file.
+        assert_eq!(w.get(tags::BODY).unwrap().map(|b| b.len()), Some(10_000));
+    }
+    let r = s.opener().path(&path).unwrap();
+    assert_eq!(
+        r.get(tags::SUBJECT).unwrap().as_deref(),
+        Some("saved with threshold 33554432")
+    );
+}

@@ -313,7 +313,7 @@ impl Engine {
     /// written and synced beside it, then renamed over it. A caller's
     /// reader-writer is written with nothing of the session borrowed.
     pub(crate) fn save_top(&self, key: NodeKey) -> Result<()> {
-        let (parent, fkey, target) = {
+        let (parent, fkey, target, threshold) = {
             let st = self.state()?;
             st.check_live(key)?;
             let m = st.message(key)?;
@@ -322,7 +322,7 @@ impl Engine {
                 Target::InPlace { commit } => Target::InPlace { commit: *commit },
                 Target::Memory => Target::Memory,
             };
-            (m.parent, m.file, target)
+            (m.parent, m.file, target, st.file(key)?.options.memory_threshold)
         };
         if parent.is_some() {
             return self.commit_child(key);
@@ -337,7 +337,7 @@ impl Engine {
                 match tmp.persist(&path) {
                     Ok(_) => {
                         sync_dir(parent_dir(&path));
-                        match super::open::open_path_store(&path) {
+                        match super::open::open_path_store(&path, threshold) {
                             Ok((store, _)) => self.set_store(fkey, store),
                             Err(e) => {
                                 self.store_lost(fkey);
@@ -348,7 +348,7 @@ impl Engine {
                     }
                     Err(e) => {
                         if had_store {
-                            match super::open::open_path_store(&path) {
+                            match super::open::open_path_store(&path, threshold) {
                                 Ok((s, _)) => self.set_store(fkey, s),
                                 Err(_) => self.store_lost(fkey),
                             }

@@ -3,6 +3,7 @@
 //! borrowed), or a new, empty one.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 use crate::compound::repair;
@@ -106,9 +107,21 @@ pub(crate) fn open_err(e: std::io::Error, what: impl std::fmt::Display) -> Error
 }
 
 /// Opens a path's compound file for reading (a save replaces the file; it
-/// never writes into it).
-pub(crate) fn open_path_store(path: &Path) -> Result<(Box<dyn CompoundStore>, Vec<String>)> {
-    let f = File::open(path).map_err(|e| Error::io(e, format!("opening {}", path.display())))?;
+/// never writes into it). A file of at most `memory_threshold` bytes is read
+/// into memory at once (one read instead of one per directory sector and
+/// stream); a larger one is read from the file as values are asked for.
+pub(crate) fn open_path_store(path: &Path, memory_threshold: u64) -> Result<(Box<dyn CompoundStore>, Vec<String>)> {
+    let opening = |e| Error::io(e, format!("opening {}", path.display()));
+    let mut f = File::open(path).map_err(opening)?;
+    let len = f.metadata().map_err(opening)?.len();
+    if len <= memory_threshold {
+        let mut bytes = Vec::with_capacity(len as usize);
+        f.read_to_end(&mut bytes)
+            .map_err(|e| Error::io(e, format!("reading {}", path.display())))?;
+        let (cf, repairs) = repair::open_repaired(ReadOnlyFile(std::io::Cursor::new(bytes)))
+            .map_err(|e| open_err(e, path.display()))?;
+        return Ok((Box::new(cf), repairs));
+    }
     let (cf, repairs) = repair::open_repaired(ReadOnlyFile(f)).map_err(|e| open_err(e, path.display()))?;
     Ok((Box::new(cf), repairs))
 }
