@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::marker::PhantomData;
 
-use crate::access::{Access, ReadWrite};
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::mapped::{MappedTag, NamedId};
 use crate::message::Message;
@@ -138,7 +138,7 @@ impl<A: Access> Message<'_, A> {
     }
 }
 
-impl<'s> Message<'s, ReadWrite> {
+impl<'s, A: Access> Message<'s, A> {
     /// Creates an attachment (by value until told otherwise), numbered from
     /// the message's next attachment id. It becomes part of the message
     /// when the attachment is saved, and durable when the message is.
@@ -150,7 +150,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::CreateAttach`.
-    pub fn create_attachment(&self) -> Result<Attachment<'_, ReadWrite>> {
+    pub fn create_attachment(&self) -> Result<Attachment<'_, A>>
+    where
+        A: crate::access::Writable,
+    {
         let (k, num) = self.session.engine.create_attachment(self.key)?;
         Ok(Attachment::from_key(self.session, k, self.attachment_id(num)))
     }
@@ -169,7 +172,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::DeleteAttach`.
-    pub fn delete_attachment(&mut self, id: AttachmentId) -> Result<()> {
+    pub fn delete_attachment(&mut self, id: AttachmentId) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         self.check_own(id)?;
         self.session.engine.delete_attachment(self.key, id.num)
     }
@@ -300,7 +306,7 @@ impl<'m, A: Access> Attachment<'m, A> {
     }
 }
 
-impl<'m> Attachment<'m, ReadWrite> {
+impl<'m, A: Access> Attachment<'m, A> {
     /// Replaces the data (PR_ATTACH_DATA_BIN) with everything `reader`
     /// gives, streamed through a temporary file, not memory. Returns the
     /// number of bytes. All or nothing: when `reader` fails, the old data
@@ -308,7 +314,10 @@ impl<'m> Attachment<'m, ReadWrite> {
     ///
     /// # Errors
     /// I/O errors of `reader` or of the temporary file.
-    pub fn write_data(&self, reader: &mut impl Read) -> Result<u64> {
+    pub fn write_data(&self, reader: &mut impl Read) -> Result<u64>
+    where
+        A: crate::access::Writable,
+    {
         let mut s = self.open_stream_mut(tags::ATTACH_DATA_BIN)?;
         let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "reading the attachment data"))?;
         s.flush().map_err(|e| Error::io(e, "writing attachment data"))?;
@@ -326,7 +335,10 @@ impl<'m> Attachment<'m, ReadWrite> {
     ///
     /// # MAPI
     /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, 0, MAPI_CREATE | MAPI_MODIFY)`.
-    pub fn create_embedded(&self) -> Result<Message<'_, ReadWrite>> {
+    pub fn create_embedded(&self) -> Result<Message<'_, A>>
+    where
+        A: crate::access::Writable,
+    {
         let k = self.session.engine.open_embedded(self.key, true)?;
         Ok(Message::from_key(self.session, k))
     }
@@ -339,7 +351,10 @@ impl<'m> Attachment<'m, ReadWrite> {
     ///
     /// # MAPI
     /// `IAttach::SaveChanges(KEEP_OPEN_READWRITE)`.
-    pub fn save_changes(&self) -> Result<()> {
+    pub fn save_changes(&self) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         self.session.engine.commit_child(self.key)
     }
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use crate::access::{Access, ReadOnly, ReadWrite};
+use crate::access::{Access, ReadOnly};
 use crate::error::{Error, Result};
 use crate::mapped::{MappedTag, NamedId};
 use crate::named_api::named_methods;
@@ -108,7 +108,7 @@ impl<'s, A: Access> Message<'s, A> {
     }
 }
 
-impl<'s> Message<'s, ReadWrite> {
+impl<'s, A: Access> Message<'s, A> {
     /// Saves the changes and keeps the message open read-write.
     ///
     /// A top-level message is written to its file: for a path, a new file is
@@ -134,7 +134,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READWRITE)`.
-    pub fn save_changes(&mut self) -> Result<()> {
+    pub fn save_changes(&mut self) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         self.session.engine.save_top(self.key)
     }
 
@@ -156,7 +159,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMAPIProp::SetProps` with the eight sender properties.
-    pub fn set_sender(&self, name: &str, email: &str) -> Result<()> {
+    pub fn set_sender(&self, name: &str, email: &str) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         use crate::tags::*;
         for (tag, value) in [
             (SENDER_NAME, name),
@@ -182,7 +188,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READONLY)`.
-    pub fn save_read_only(mut self) -> Result<Message<'s, ReadOnly>> {
+    pub fn save_read_only(mut self) -> Result<Message<'s, ReadOnly>>
+    where
+        A: crate::access::Writable,
+    {
         self.save_changes()?;
         let m = std::mem::ManuallyDrop::new(self);
         Ok(Message::from_key(m.session, m.key))
@@ -196,7 +205,10 @@ impl<'s> Message<'s, ReadWrite> {
     /// [`Error::InvalidParameter`] for an embedded message (its file is its
     /// top-level message's), or when the message was not opened over a
     /// `cfb::CompoundFile<F>` of this `F`; nothing is taken then.
-    pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>> {
+    pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>>
+    where
+        A: crate::access::Writable,
+    {
         let any =
             self.session
                 .engine
@@ -216,7 +228,10 @@ impl<'s> Message<'s, ReadWrite> {
     /// [`Error::InvalidParameter`] for an embedded message, or when the
     /// message was not opened with `open_rw` over an `F`; nothing is taken
     /// then.
-    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + Send + Sync + 'static>(self) -> Result<F> {
+    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + Send + Sync + 'static>(self) -> Result<F>
+    where
+        A: crate::access::Writable,
+    {
         type Store<F> = cfb::CompoundFile<crate::compound::repair::Repaired<F>>;
         let any = self
             .session

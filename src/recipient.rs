@@ -1,7 +1,7 @@
 //! Recipient rows (`__recip_version1.0_#XXXXXXXX`): MAPI's recipient table
 //! and `IMessage::ModifyRecipients`.
 
-use crate::access::{Access, ReadWrite};
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::mapped::{AnyTag, FileId, TypedTag};
 use crate::message::Message;
@@ -207,7 +207,7 @@ impl<'s, A: Access> Message<'s, A> {
     }
 }
 
-impl<'s> Message<'s, ReadWrite> {
+impl<'s, A: Access> Message<'s, A> {
     /// Adds, replaces and removes recipient rows; all or nothing.
     ///
     /// # Errors
@@ -218,7 +218,10 @@ impl<'s> Message<'s, ReadWrite> {
     /// # MAPI
     /// `IMessage::ModifyRecipients` with `MODRECIP_ADD`, `MODRECIP_MODIFY`,
     /// `MODRECIP_REMOVE`.
-    pub fn modify_recipients(&self, changes: impl IntoIterator<Item = RecipientChange>) -> Result<()> {
+    pub fn modify_recipients(&self, changes: impl IntoIterator<Item = RecipientChange>) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         let mut rows = Vec::new();
         for c in changes {
             rows.push(match c {
@@ -237,7 +240,10 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # Errors
     /// As [`Self::modify_recipients`].
-    pub fn add_recipient(&self, kind: RecipientType, name: &str, email: &str) -> Result<()> {
+    pub fn add_recipient(&self, kind: RecipientType, name: &str, email: &str) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         let s = |v: &str| PropValue::Unicode(v.to_string());
         let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
         // PR_SEARCH_KEY: the address type, a colon and the address, upper-cased and NUL-terminated (MAPI PidTagSearchKey).
