@@ -18,7 +18,7 @@ use crate::store::NodeKey;
 ///
 /// `'s` is the borrow of what the message came from: the session for a
 /// top-level message, the attachment for an embedded one, so neither can
-/// outlive it. `A` is [`ReadOnly`] or [`ReadWrite`], fixed by the opening
+/// outlive it. `A` is [`ReadOnly`] or [`ReadWrite`](crate::ReadWrite), fixed by the opening
 /// call: a read-only message has no setter and no save.
 ///
 /// Dropping the last handle of a message without saving discards its
