@@ -556,3 +556,75 @@ fn with_a_header_next_id_of_zero_a_deleted_number_is_not_reused() {
     drop(new);
     assert!(matches!(m.open_attachment_by_id(old), Err(Error::ObjectDeleted { .. })));
 }
+
+#[test]
+fn a_callers_compound_file_that_calls_back_during_save_never_panics() {
+    let session = Rc::new(Session::new());
+    let calls = install_hook(&session);
+    let cf = cfb::CompoundFile::create(CallbackReader {
+        inner: Cursor::new(Vec::new()),
+    })
+    .unwrap();
+    let mut msg = session.opener().read_write().compound(cf, true).unwrap();
+    msg.set(tags::SUBJECT, "in the caller's file").unwrap();
+    msg.save_changes().unwrap();
+    remove_hook();
+    assert!(!calls.borrow().is_empty());
+    assert!(calls.borrow().iter().all(|&ok| ok));
+    let cf = msg.into_compound_file::<CallbackReader>().unwrap();
+    let back = Session::new();
+    let r = back
+        .opener()
+        .reader(Cursor::new(cf.into_inner().inner.into_inner()))
+        .unwrap();
+    assert_eq!(r.get(tags::SUBJECT).unwrap().as_deref(), Some("in the caller's file"));
+}
+
+/// A reader for `write_data` that uses the session on every read.
+struct ReentrantData<'a, 'm> {
+    msg: &'a oxmsg::Message<'m, oxmsg::ReadWrite>,
+    left: usize,
+    seen: Vec<bool>,
+}
+
+impl Read for ReentrantData<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.seen.push(ok_or_busy(self.msg.get(tags::SUBJECT)));
+        self.seen.push(ok_or_busy(self.msg.attachment_numbers()));
+        if let Ok(other) = self.msg.create_attachment() {
+            self.seen
+                .push(ok_or_busy(other.set(tags::DISPLAY_NAME, "dropped unsaved")));
+        }
+        let n = buf.len().min(self.left).min(1000);
+        buf[..n].fill(b'd');
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn attachment_data_from_a_reader_that_calls_back_is_written_whole() {
+    let s = Session::new();
+    let msg = s.opener().create_in_memory().unwrap();
+    msg.set(tags::SUBJECT, "s").unwrap();
+    let att = msg.create_attachment().unwrap();
+    let mut data = ReentrantData {
+        msg: &msg,
+        left: 5000,
+        seen: Vec::new(),
+    };
+    assert_eq!(att.write_data(&mut data).unwrap(), 5000);
+    assert!(data.seen.iter().all(|&ok| ok) && !data.seen.is_empty());
+    att.save_changes().unwrap();
+    drop(att);
+    // The attachments created inside the reader were dropped unsaved.
+    assert_eq!(msg.attachment_numbers().unwrap().len(), 1);
+    let mut back = Vec::new();
+    msg.open_attachment(0)
+        .unwrap()
+        .data()
+        .unwrap()
+        .read_to_end(&mut back)
+        .unwrap();
+    assert_eq!(back, vec![b'd'; 5000]);
+}
