@@ -14,6 +14,7 @@ use crate::prop::named::{NamedProp, NamedTag};
 use crate::prop::{tags, AttachMethod};
 use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::session::Session;
+use crate::store::props::PropChange;
 use crate::store::NodeKey;
 
 /// The id of an attachment, to keep as plain data: using it after the
@@ -321,8 +322,8 @@ impl<'m, A: Access> Attachment<'m, A> {
         let mut s = self.open_stream_mut(tags::ATTACH_DATA_BIN)?;
         let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "reading the attachment data"))?;
         s.flush().map_err(|e| Error::io(e, "writing attachment data"))?;
-        s.commit()?;
-        self.set(tags::ATTACH_SIZE, n.min(i32::MAX as u64) as i32)?;
+        let size = PropValue::Long(n.min(i32::MAX as u64) as i32);
+        s.commit_with(vec![PropChange::Set(tags::ATTACH_SIZE.tag(), size)])?;
         Ok(n)
     }
 

@@ -155,7 +155,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// ```
     ///
     /// # Errors
-    /// As [`Self::set`].
+    /// As [`Self::set`]; all eight are set or (on an error) none.
     ///
     /// # MAPI
     /// `IMAPIProp::SetProps` with the eight sender properties.
@@ -164,7 +164,7 @@ impl<'s, A: Access> Message<'s, A> {
         A: crate::access::Writable,
     {
         use crate::tags::*;
-        for (tag, value) in [
+        let changes = [
             (SENDER_NAME, name),
             (SENDER_ADDRTYPE, "SMTP"),
             (SENDER_EMAIL_ADDRESS, email),
@@ -173,10 +173,11 @@ impl<'s, A: Access> Message<'s, A> {
             (SENT_REPRESENTING_ADDRTYPE, "SMTP"),
             (SENT_REPRESENTING_EMAIL_ADDRESS, email),
             (SENT_REPRESENTING_SMTP_ADDRESS, email),
-        ] {
-            self.set(tag, value)?;
-        }
-        Ok(())
+        ]
+        .into_iter()
+        .map(|(tag, v)| crate::store::props::PropChange::Set(tag.tag(), PropValue::Unicode(v.to_string())))
+        .collect();
+        self.session.engine.change_props(self.key, changes)
     }
 
     /// Saves the changes and turns the handle read-only.

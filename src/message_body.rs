@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::format::codepage;
 use crate::message::Message;
 use crate::prop::{tags, PropTag, PropType, PropValue};
+use crate::store::props::PropChange;
 
 /// The path of PR_RTF_COMPRESSED in the message's storage, for errors.
 const RTF_STREAM: &str = "__substg1.0_10090102";
@@ -277,27 +278,31 @@ impl<A: crate::access::Writable> Message<'_, A> {
         self.replace_bodies(Some(text), None, &rtf, NATIVE_TEXT)
     }
 
+    /// Sets the bodies in one change: all of them, or (on any error) none.
     fn replace_bodies(&self, text: Option<&str>, html: Option<&str>, rtf: &[u8], native: i32) -> Result<()> {
-        // Check what can fail first (the text in an ANSI code page), so that
-        // a refused body leaves the old one whole.
+        let any = |id: u16| PropTag::new(id, PropType::UNSPECIFIED);
+        let mut changes = Vec::new();
         if let Some(t) = text {
-            self.set(tags::BODY, t)?;
+            changes.push(PropChange::Set(tags::BODY.tag(), PropValue::Unicode(t.to_string())));
         }
         match html {
             Some(h) => {
-                self.set(tags::HTML, h.as_bytes())?;
-                self.set(tags::INTERNET_CPID, 65001)?;
+                changes.push(PropChange::Set(
+                    tags::HTML.tag(),
+                    PropValue::Binary(h.as_bytes().to_vec()),
+                ));
+                changes.push(PropChange::Set(tags::INTERNET_CPID.tag(), PropValue::Long(65001)));
             }
-            None => {
-                self.delete(PropTag::new(tags::HTML.id(), PropType::UNSPECIFIED))?;
-            }
+            None => changes.push(PropChange::Delete(any(tags::HTML.id()))),
         }
-        for id in RTF_SYNC_IDS {
-            self.delete(PropTag::new(id, PropType::UNSPECIFIED))?;
-        }
-        self.set(tags::RTF_COMPRESSED, rtf)?;
-        self.set(tags::RTF_IN_SYNC, true)?;
-        self.set(tags::NATIVE_BODY_INFO, native)
+        changes.extend(RTF_SYNC_IDS.iter().map(|&id| PropChange::Delete(any(id))));
+        changes.push(PropChange::Set(
+            tags::RTF_COMPRESSED.tag(),
+            PropValue::Binary(rtf.to_vec()),
+        ));
+        changes.push(PropChange::Set(tags::RTF_IN_SYNC.tag(), PropValue::Boolean(true)));
+        changes.push(PropChange::Set(tags::NATIVE_BODY_INFO.tag(), PropValue::Long(native)));
+        self.session.engine.change_props(self.key, changes)
     }
 }
 

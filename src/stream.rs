@@ -6,7 +6,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use crate::error::{Error, Result};
 use crate::prop::PropTag;
 use crate::store::backing::ReadSeek;
-use crate::store::props::OpenedValue;
+use crate::store::props::{OpenedValue, PropChange};
 use crate::store::state::Spill;
 use crate::store::{Engine, FileKey, NodeKey, OpenWriters};
 
@@ -150,7 +150,12 @@ impl<'o> PropStreamMut<'o> {
     ///
     /// # MAPI
     /// `IStream::Commit`.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.commit_with(Vec::new())
+    }
+
+    /// Commits, and makes `then` with it: all or nothing.
+    pub(crate) fn commit_with(mut self, then: Vec<PropChange>) -> Result<()> {
         let Some(buf) = self.buf.take() else { return Ok(()) };
         let spill = match buf {
             Buffer::Memory(c) => Spill::Memory(c.into_inner()),
@@ -165,7 +170,7 @@ impl<'o> PropStreamMut<'o> {
                 Spill::File { file: f, len }
             }
         };
-        self.engine.set_spilled(self.key, self.tag, spill)
+        self.engine.set_spilled(self.key, self.tag, spill, then)
     }
 
     fn buffer(&mut self) -> io::Result<&mut Buffer> {

@@ -628,3 +628,89 @@ fn attachment_data_from_a_reader_that_calls_back_is_written_whole() {
         .unwrap();
     assert_eq!(back, vec![b'd'; 5000]);
 }
+
+#[test]
+fn a_body_or_sender_refused_half_way_changes_nothing() {
+    use oxmsg::PropAttr;
+    let s = Session::with_options(SessionOptions::default().unicode(false));
+    let m = s.opener().create_in_memory().unwrap();
+    m.set_body_text("old body").unwrap();
+    m.set_sender("Ann", "ann@example.com").unwrap();
+    // PR_NATIVE_BODY_INFO is set last: made read-only, the whole body
+    // change must fail and leave every form of the old body.
+    m.set_attributes(tags::NATIVE_BODY_INFO, PropAttr(PropAttr::READABLE))
+        .unwrap();
+    assert!(matches!(m.set_body_html("<p>new</p>"), Err(Error::NoAccess { .. })));
+    assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("old body"));
+    assert_eq!(m.get(tags::HTML).unwrap(), None);
+    assert_eq!(
+        oxmsg::body::text_from_rtf(&m.body_rtf().unwrap().unwrap())
+            .unwrap()
+            .as_deref(),
+        Some("old body")
+    );
+    // A sender name the ANSI code page cannot hold: none of the eight change.
+    assert!(m.set_sender("Анна", "anna@example.com").is_err());
+    assert_eq!(m.get(tags::SENDER_NAME).unwrap().as_deref(), Some("Ann"));
+    assert_eq!(
+        m.get(tags::SENDER_EMAIL_ADDRESS).unwrap().as_deref(),
+        Some("ann@example.com")
+    );
+    // write_data: data and PR_ATTACH_SIZE change together or not at all.
+    let a = m.create_attachment().unwrap();
+    a.write_data(&mut &b"first"[..]).unwrap();
+    a.set_attributes(tags::ATTACH_SIZE, PropAttr(PropAttr::READABLE))
+        .unwrap();
+    assert!(a.write_data(&mut &b"second, longer"[..]).is_err());
+    let mut data = Vec::new();
+    a.data().unwrap().read_to_end(&mut data).unwrap();
+    assert_eq!(data, b"first");
+}
+
+/// A reader whose `Drop` calls back into the session.
+struct DropsIntoSession {
+    inner: Cursor<Vec<u8>>,
+}
+impl Read for DropsIntoSession {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+impl Seek for DropsIntoSession {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+impl Drop for DropsIntoSession {
+    fn drop(&mut self) {
+        call_hook();
+    }
+}
+
+#[test]
+fn a_readers_drop_runs_with_the_session_free() {
+    let session = Rc::new(Session::new());
+    // Records whether the session could be used (not even `Busy`).
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let (s, c) = (Rc::downgrade(&session), calls.clone());
+    let hook: Box<dyn FnMut()> = Box::new(move || {
+        if let Some(s) = s.upgrade() {
+            c.borrow_mut().push(s.open_messages().is_ok());
+        }
+    });
+    HOOK.with(|h| *h.borrow_mut() = Some(hook));
+    let msg = session
+        .opener()
+        .reader(DropsIntoSession {
+            inner: Cursor::new(sample()),
+        })
+        .unwrap();
+    assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("Quarterly"));
+    drop(msg); // closes the file: the reader's Drop calls into the session
+    remove_hook();
+    let calls = calls.borrow();
+    assert!(!calls.is_empty(), "the reader was dropped");
+    // Every call from the Drop worked: none saw the session busy.
+    assert!(calls.iter().all(|&ok| ok));
+    assert!(session.open_messages().unwrap().is_empty());
+}

@@ -54,13 +54,7 @@ impl Inner {
             Some(AttachSlot::Loaded(a)) => AttachPlan::Have((**a).clone()),
             Some(AttachSlot::Stored) => AttachPlan::Load {
                 file: m.file,
-                path: m
-                    .state
-                    .origin
-                    .source
-                    .as_ref()
-                    .map(|s| s.path.clone())
-                    .ok_or_else(|| Error::corrupt("?", "stored attachment without a source"))?,
+                path: m.state.origin.stored_source("?", "an attachment")?.path,
             },
         })
     }
@@ -228,13 +222,10 @@ impl Inner {
                 Some(EmbeddedSlot::Loaded(m)) => EmbeddedPlan::Have((**m).clone()),
                 Some(EmbeddedSlot::Stored) => EmbeddedPlan::Load {
                     file: a.file,
-                    path: a
-                        .state
-                        .origin
-                        .source
-                        .as_ref()
-                        .map(|s| names::join(&s.path, names::ATTACH_DATA_OBJ))
-                        .ok_or_else(|| Error::corrupt("?", "stored embedded message without a source"))?,
+                    path: names::join(
+                        &a.state.origin.stored_source("?", "an embedded message")?.path,
+                        names::ATTACH_DATA_OBJ,
+                    ),
                 },
             },
             depth,

@@ -32,6 +32,13 @@ struct Parked {
     stores: Vec<(FileKey, Box<dyn CompoundStore>)>,
 }
 
+/// Files and compound files closed under the lock, dropped after it.
+#[derive(Default)]
+struct Closed {
+    files: Vec<FileState>,
+    stores: Vec<Box<dyn CompoundStore>>,
+}
+
 /// The session's state and the borrow discipline around it.
 pub(crate) struct Engine {
     state: Mutex<Inner>,
@@ -69,29 +76,43 @@ impl Engine {
     /// Borrows the state for the length of one engine operation. Never
     /// held across a caller's code; a borrow that finds it taken (which
     /// would mean oxmsg broke that rule) is [`Error::Busy`], not a panic.
+    /// What was parked meanwhile is applied first, and what that closes is
+    /// dropped with the state free (a caller's reader has a `Drop` of its
+    /// own).
     pub(crate) fn state(&self) -> Result<MutexGuard<'_, Inner>> {
-        let mut st = lock(&self.state).ok_or_else(|| busy("the session is in the middle of another call"))?;
-        if let Some(mut parked) = lock(&self.parked) {
-            for (file, store) in parked.stores.drain(..) {
-                st.put_store(file, store);
+        let taken = || busy("the session is in the middle of another call");
+        let mut st = lock(&self.state).ok_or_else(taken)?;
+        let closed = match lock(&self.parked) {
+            Some(mut parked) if !parked.stores.is_empty() || !parked.releases.is_empty() => {
+                let mut closed = Closed::default();
+                for (file, store) in parked.stores.drain(..) {
+                    closed.stores.extend(st.put_store(file, store));
+                }
+                for key in std::mem::take(&mut parked.releases) {
+                    closed.files.extend(st.release(key));
+                }
+                closed
             }
-            for key in std::mem::take(&mut parked.releases) {
-                st.release(key);
-            }
-        }
-        Ok(st)
+            _ => return Ok(st),
+        };
+        drop(st);
+        drop(closed);
+        lock(&self.state).ok_or_else(taken)
     }
 
-    /// Drops one handle on `key`; deferred when the state is borrowed.
+    /// Drops one handle on `key`; deferred when the state is borrowed. A
+    /// file it closes is dropped with the state free.
     pub(crate) fn release(&self, key: NodeKey) {
-        match self.state() {
+        let closed = match self.state() {
             Ok(mut st) => st.release(key),
             Err(_) => {
                 if let Some(mut parked) = lock(&self.parked) {
                     parked.releases.push(key);
                 }
+                None
             }
-        }
+        };
+        drop(closed);
     }
 
     /// Takes the compound file of `file` out of the state for I/O.
@@ -126,7 +147,11 @@ impl Engine {
     /// Puts a compound file into the state (after a lease, or a reopen).
     fn give_back(&self, file: FileKey, store: Box<dyn CompoundStore>) {
         match lock(&self.state) {
-            Some(mut st) => st.put_store(file, store),
+            Some(mut st) => {
+                let orphan = st.put_store(file, store);
+                drop(st);
+                drop(orphan);
+            }
             None => {
                 if let Some(mut parked) = lock(&self.parked) {
                     parked.stores.push((file, store));
@@ -142,12 +167,17 @@ impl Engine {
 }
 
 impl Inner {
-    /// Puts `store` back as the compound file of `file`; dropped when the
-    /// file was closed meanwhile.
-    fn put_store(&mut self, file: FileKey, store: Box<dyn CompoundStore>) {
-        if let Some(fs) = self.files.get_mut(file) {
-            fs.store = Some(store);
-            fs.leased = false;
+    /// Puts `store` back as the compound file of `file`; gives it back when
+    /// the file was closed meanwhile (for the caller to drop with the state
+    /// free).
+    fn put_store(&mut self, file: FileKey, store: Box<dyn CompoundStore>) -> Option<Box<dyn CompoundStore>> {
+        match self.files.get_mut(file) {
+            Some(fs) => {
+                fs.store = Some(store);
+                fs.leased = false;
+                None
+            }
+            None => Some(store),
         }
     }
 }

@@ -430,43 +430,37 @@ impl Inner {
     }
 
     /// Drops a handle; the last one closes the object and discards what was
-    /// not saved (MAPI: Release without SaveChanges).
-    pub(crate) fn release(&mut self, key: NodeKey) {
-        let Some(n) = self.nodes.get_mut(key) else { return };
+    /// not saved (MAPI: Release without SaveChanges). Closing a top-level
+    /// message closes its file, which is returned: the caller drops it with
+    /// the state free, since its compound file may be a caller's reader.
+    pub(crate) fn release(&mut self, key: NodeKey) -> Option<FileState> {
+        let n = self.nodes.get_mut(key)?;
         let refs = match n {
-            Node::Message(m) => {
-                m.refs -= 1;
-                m.refs
-            }
-            Node::Attachment(a) => {
-                a.refs -= 1;
-                a.refs
-            }
+            Node::Message(m) => &mut m.refs,
+            Node::Attachment(a) => &mut a.refs,
         };
-        if refs > 0 {
-            return;
+        *refs = refs.saturating_sub(1);
+        if *refs > 0 {
+            return None;
         }
-        match self.nodes.remove(key) {
-            Some(Node::Message(m)) => match m.parent {
+        match self.nodes.remove(key)? {
+            Node::Message(m) => match m.parent {
                 Some(p) => {
                     if let Ok(a) = self.attachment_mut(p) {
                         a.open_embedded = None;
                     }
-                    self.release(p);
+                    self.release(p)
                 }
-                None => {
-                    self.files.remove(m.file);
-                }
+                None => self.files.remove(m.file),
             },
-            Some(Node::Attachment(a)) => {
+            Node::Attachment(a) => {
                 if let Ok(m) = self.message_mut(a.parent) {
                     if m.open_attachments.get(&a.state.num) == Some(&key) {
                         m.open_attachments.remove(&a.state.num);
                     }
                 }
-                self.release(a.parent);
+                self.release(a.parent)
             }
-            None => {}
         }
     }
 

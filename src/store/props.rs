@@ -49,11 +49,7 @@ impl Inner {
             }
             Val::Stored | Val::StoredMv => Fetch::Stored {
                 file,
-                path: origin
-                    .source
-                    .as_ref()
-                    .map(|s| s.path.clone())
-                    .ok_or_else(|| Error::corrupt("?", "stored value without a source"))?,
+                path: origin.stored_source("?", "a value")?.path,
                 tag,
                 codepage,
                 limits: self
@@ -63,6 +59,37 @@ impl Inner {
                     .unwrap_or_default(),
             },
         }))
+    }
+}
+
+/// One change of [`Engine::change_props`].
+pub(crate) enum PropChange {
+    Set(PropTag, PropValue),
+    Delete(PropTag),
+}
+
+impl Inner {
+    /// Runs `f` on object `key`; when it fails, puts the object's
+    /// properties back as they were.
+    fn all_or_nothing(&mut self, key: NodeKey, f: impl FnOnce(&mut Inner) -> Result<()>) -> Result<()> {
+        let before = self.props_mut(key)?.clone();
+        let result = f(self);
+        if result.is_err() {
+            *self.props_mut(key)? = before;
+        }
+        result
+    }
+
+    fn apply(&mut self, key: NodeKey, changes: Vec<PropChange>) -> Result<()> {
+        for c in changes {
+            match c {
+                PropChange::Set(tag, value) => self.set_value(key, tag, value)?,
+                PropChange::Delete(tag) => {
+                    self.delete(key, tag)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -120,9 +147,20 @@ impl Engine {
         self.state()?.delete(key, tag)
     }
 
-    /// Commits a written stream.
-    pub(crate) fn set_spilled(&self, key: NodeKey, tag: PropTag, spill: Spill) -> Result<()> {
-        self.state()?.set_spilled(key, tag, spill)
+    /// Commits a written stream, and `then` with it: all or nothing.
+    pub(crate) fn set_spilled(&self, key: NodeKey, tag: PropTag, spill: Spill, then: Vec<PropChange>) -> Result<()> {
+        let mut st = self.state()?;
+        st.all_or_nothing(key, |st| {
+            st.set_spilled(key, tag, spill)?;
+            st.apply(key, then)
+        })
+    }
+
+    /// Several SetProps and DeleteProps on one object, all or nothing: after
+    /// an error the object's properties are exactly as before.
+    pub(crate) fn change_props(&self, key: NodeKey, changes: Vec<PropChange>) -> Result<()> {
+        let mut st = self.state()?;
+        st.all_or_nothing(key, |st| st.apply(key, changes))
     }
 
     /// Refuses a write to `tag` before any byte is written (computed or

@@ -169,11 +169,7 @@ impl<'a> Writer<'a> {
         let mut recip_nums = Vec::new();
         match &st.recipients {
             Recipients::Stored(nums) => {
-                let src = st
-                    .origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "recipients without a source"))?;
+                let src = st.origin.stored_source(path, "the recipient table")?;
                 for &n in nums {
                     let name = self.source_name(&src, &names::recipient_storage(n))?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
@@ -197,11 +193,7 @@ impl<'a> Writer<'a> {
             let apath = names::join(path, &name);
             match slot {
                 AttachSlot::Stored => {
-                    let src = st
-                        .origin
-                        .source
-                        .clone()
-                        .ok_or_else(|| Error::corrupt(path, "attachment without a source"))?;
+                    let src = st.origin.stored_source(path, "an attachment")?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &apath)?;
                 }
                 AttachSlot::Loaded(a) => self.write_attachment(&apath, a)?,
@@ -230,11 +222,7 @@ impl<'a> Writer<'a> {
                 self.keep_source_times(&obj_path, &m.origin)?;
             }
             Some(EmbeddedSlot::Stored) => {
-                let src = a
-                    .origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(apath, "embedded message without a source"))?;
+                let src = a.origin.stored_source(apath, "an embedded message")?;
                 self.copy_tree(&src, &names::join(&src.path, names::ATTACH_DATA_OBJ), &obj_path)?;
             }
             None => {}
@@ -338,10 +326,7 @@ impl<'a> Writer<'a> {
             Val::RawInline(raw) => Ok(Some(entry(tag, *raw))),
             Val::Value(PropValue::Object) | Val::StoredObject => {
                 if matches!(e.val, Val::StoredObject) {
-                    let src = origin
-                        .source
-                        .clone()
-                        .ok_or_else(|| Error::corrupt(path, "object without a source"))?;
+                    let src = origin.stored_source(path, "an object")?;
                     let name = self.source_name(&src, &names::value_stream(tag))?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 }
@@ -371,19 +356,13 @@ impl<'a> Writer<'a> {
                 Ok(Some(sized(tag, bytes.len() as u64)))
             }
             Val::Stored => {
-                let src = origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let src = origin.stored_source(path, "a value")?;
                 let name = self.source_name(&src, &names::value_stream(tag))?;
                 let n = self.copy_stream(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 Ok(Some(sized(tag, n)))
             }
             Val::StoredMv => {
-                let src = origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
+                let src = origin.stored_source(path, "a value")?;
                 let name = self.source_name(&src, &names::value_stream(tag))?;
                 let from = names::join(&src.path, &name);
                 let n = self.copy_stream(&src, &from, &names::join(path, &name))?;

@@ -188,6 +188,18 @@ pub(crate) struct Origin {
     pub(crate) skipped: Vec<crate::Warning>,
 }
 
+impl Origin {
+    /// Where the object's unread parts are. Only an object read from a file
+    /// has parts stored there, so a stored part without a source is a state
+    /// oxmsg never builds; it is reported as corrupt data at `at` (what was
+    /// being written or read) rather than trusted.
+    pub(crate) fn stored_source(&self, at: &str, what: &str) -> crate::error::Result<Source> {
+        self.source
+            .clone()
+            .ok_or_else(|| crate::error::Error::corrupt(at, format!("{what} is stored but has no source")))
+    }
+}
+
 /// A recipient row (`__recip_version1.0_#XXXXXXXX`).
 #[derive(Clone, Debug)]
 pub(crate) struct RecipientState {
