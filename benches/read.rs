@@ -17,7 +17,7 @@ fn inputs() -> (Vec<PathBuf>, Option<tempfile::TempDir>) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(dir).join("public"))
             .expect("corpus folder")
             .map(|e| e.unwrap().path())
-            .filter(|p| Session::new().open_file(p).is_ok() && cfb::open(p).is_ok())
+            .filter(|p| Session::new().opener().path(p).is_ok() && cfb::open(p).is_ok())
             .filter(|p| msg_parser::Outlook::from_path(p).is_ok())
             .collect();
         files.sort();
@@ -28,7 +28,7 @@ fn inputs() -> (Vec<PathBuf>, Option<tempfile::TempDir>) {
     let mut files = Vec::new();
     for i in 0..8 {
         let path = tmp.path().join(format!("m{i}.msg"));
-        let m = session.create(&path).unwrap();
+        let mut m = session.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, format!("Message {i}")).unwrap();
         m.set(tags::BODY, "Body text. ".repeat(500)).unwrap();
         for r in 0..5 {
@@ -66,7 +66,7 @@ fn cfb_floor(path: &PathBuf) -> u64 {
 /// What an archive index reads: subject, sender, dates, recipients,
 /// attachment names and sizes.
 fn oxmsg_summary(session: &Session, path: &PathBuf) -> usize {
-    let m = session.open_file(path).unwrap();
+    let m = session.opener().path(path).unwrap();
     let mut n = m.get(tags::SUBJECT).unwrap().map_or(0, |s| s.len());
     n += m.get(tags::SENDER_NAME).unwrap().map_or(0, |s| s.len());
     n += m.get(tags::CLIENT_SUBMIT_TIME).unwrap().map_or(0, |_| 1);
@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             files
                 .iter()
-                .map(|p| walk(&session.open_file(p).unwrap()))
+                .map(|p| walk(&session.opener().path(p).unwrap()))
                 .sum::<usize>()
         })
     });

@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::copy(f, &path)?;
         }
         None => {
-            let msg = session.create(&path)?;
+            let mut msg = session.opener().create(&path)?;
             msg.set(tags::SUBJECT, "Two attachments")?;
             for (name, data) in [("../../etc/passwd", &b"not really"[..]), ("report.txt", b"numbers")] {
                 let att = msg.create_attachment()?;
@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Open it read-write; list what is there (MAPI: the attachment table).
-    let msg = session.open_file_rw(&path)?;
+    let mut msg = session.opener().read_write().path(&path)?;
     let mut table = msg.attachment_table()?;
     table.set_columns(&[
         tags::ATTACH_NUM.tag(),
@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     msg.save_changes()?;
     drop(msg);
 
-    let reread = session.open_file(&path)?;
+    let reread = session.opener().path(&path)?;
     println!("now {} attachments", reread.attachment_numbers()?.len());
     Ok(())
 }

@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let session = Session::new();
     {
-        let msg = session.create(&path)?;
+        let mut msg = session.opener().create(&path)?;
         msg.set(tags::SUBJECT, "A large attachment")?;
         let att = msg.create_attachment()?;
         att.set(tags::ATTACH_LONG_FILENAME, "big.bin")?;
@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_kib().unwrap_or(0)
     );
 
-    let msg = session.open_file(&path)?;
+    let msg = session.opener().path(&path)?;
     let att = msg.open_attachment(0)?;
     let mut data = att.data()?;
     let mut got = HashWriter(Sha256::new());

@@ -29,24 +29,31 @@ fn walk<A: Access>(msg: &Message<'_, A>, depth: usize, out: &std::path::Path) ->
 }
 
 fn build(session: &Session, path: &std::path::Path) -> oxmsg::Result<()> {
-    let top = session.create(path)?;
+    let mut top = session.opener().create(path)?;
     top.set(tags::SUBJECT, "Level 0")?;
     let a1 = top.create_attachment()?;
-    let m1 = a1.create_embedded()?;
+    let mut m1 = a1.create_embedded()?;
     m1.set(tags::SUBJECT, "Level 1")?;
     let a2 = m1.create_attachment()?;
-    let m2 = a2.create_embedded()?;
+    let mut m2 = a2.create_embedded()?;
     m2.set(tags::SUBJECT, "Level 2")?;
     let a3 = m2.create_attachment()?;
-    let m3 = a3.create_embedded()?;
+    let mut m3 = a3.create_embedded()?;
     m3.set(tags::SUBJECT, "Level 3")?;
-    // Save from the inside out: each save folds a child into its parent.
+    // Save from the inside out: each save folds a child into its parent,
+    // and a message saves only once nothing borrowed from it is alive.
     m3.save_changes()?;
+    drop(m3);
     a3.save_changes()?;
+    drop(a3);
     m2.save_changes()?;
+    drop(m2);
     a2.save_changes()?;
+    drop(a2);
     m1.save_changes()?;
+    drop(m1);
     a1.save_changes()?;
+    drop(a1);
     top.save_changes()
 }
 
@@ -61,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             p
         }
     };
-    let msg = session.open_file(&path)?;
+    let msg = session.opener().path(&path)?;
     walk(&msg, 0, dir.path())?;
     Ok(())
 }

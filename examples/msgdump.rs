@@ -19,7 +19,8 @@ use std::io::{self, BufWriter, Cursor, Read, Write};
 use std::process::ExitCode;
 
 use oxmsg::{
-    tags, Access, Attachment, Error, FileTime, Message, PropName, PropTag, PropType, PropValue, RecipientType, Session,
+    tags, Access, AttachMethod, Attachment, Error, FileTime, Message, PropName, PropRead, PropTag, PropType, PropValue,
+    RecipientType, Session,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -132,10 +133,10 @@ fn main() -> ExitCode {
 fn run(file: Option<&std::path::Path>, json: bool, name: &str) -> Result<(), Failure> {
     let session = Session::new();
     let msg = match file {
-        Some(path) => session.open_file(path)?,
+        Some(path) => session.opener().path(path)?,
         None => {
             let bytes = build_default(&session).ctx(|| "building the message".into())?;
-            session.open(Cursor::new(bytes))?
+            session.opener().reader(Cursor::new(bytes))?
         }
     };
     let stdout = io::stdout();
@@ -156,7 +157,7 @@ fn run(file: Option<&std::path::Path>, json: bool, name: &str) -> Result<(), Fai
 /// Builds a message in memory with a bit of everything and returns its bytes.
 fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     let sent = FileTime::from_unix_secs(1_700_000_000); // fixed, so the dump is reproducible
-    let msg = session.create_in_memory()?;
+    let msg = session.opener().create_in_memory()?;
     msg.set(tags::SUBJECT, "Minutes of the Tuesday meeting")?;
     msg.set(
         tags::BODY,
@@ -168,7 +169,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     )?;
     msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, sent)?;
-    msg.set(tags::IMPORTANCE, 1)?;
+    msg.set(tags::IMPORTANCE, oxmsg::Importance::Normal)?;
     msg.set(tags::READ_RECEIPT_REQUESTED, false)?;
     msg.add_recipient(RecipientType::To, "Bob Example", "bob@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Carol Example", "carol@example.com")?;
@@ -184,7 +185,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
     let att = msg.create_attachment()?;
     att.set(tags::DISPLAY_NAME, "Note from Dave")?;
     {
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         inner.set(tags::MESSAGE_CLASS, "IPM.Note")?;
         inner.set(tags::SUBJECT, "Note from Dave")?;
         inner.set(tags::BODY, "I cannot make it on Tuesday.\r\n")?;
@@ -196,6 +197,7 @@ fn build_default(session: &Session) -> oxmsg::Result<Vec<u8>> {
         a.set(tags::ATTACH_LONG_FILENAME, "apology.txt")?;
         a.write_data(&mut &b"Sorry!"[..])?;
         a.save_changes()?;
+        drop(a);
         inner.save_changes()?;
     }
     att.save_changes()?;
@@ -227,6 +229,15 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         Some(PropValue::Unicode(s)) => Value::String(hex(&Sha256::digest(s.as_bytes()))),
         _ => Value::Null,
     };
+
+    // The bodies: what body() chose, the HTML in any form it can be had, and
+    // the decompressed RTF's hash.
+    let best = msg.body().ctx(|| "reading the body".into())?;
+    let body_html = msg.body_html().ctx(|| "reading the HTML body".into())?;
+    let rtf_sha256 = msg
+        .body_rtf()
+        .ctx(|| "reading the RTF body".into())?
+        .map(|rtf| hex(&Sha256::digest(&rtf)));
 
     let mut recipients = Vec::new();
     for r in msg.recipients().ctx(|| "reading the recipients".into())? {
@@ -281,6 +292,9 @@ fn message_json<A: Access>(msg: &Message<'_, A>) -> Result<Value, Failure> {
         "body_text": find(tags::BODY.tag().id()).and_then(PropValue::as_string),
         "body_html_sha256": html_sha256,
         "has_rtf_compressed": find(tags::RTF_COMPRESSED.tag().id()).is_some(),
+        "body_kind": best.as_ref().map(oxmsg::Body::kind),
+        "body_html": body_html,
+        "rtf_sha256": rtf_sha256,
         "recipients": recipients,
         "attachments": attachments,
         "named_properties": named_properties,
@@ -307,7 +321,7 @@ fn attachment_json<A: Access>(att: &Attachment<'_, A>) -> Result<Value, Failure>
         "filename": att.filename()?,
         "size": size,
         "sha256": sha256,
-        "method": att.method()?,
+        "method": att.method()?.map(|m| m.value()),
         "embedded": embedded,
     }))
 }
@@ -378,38 +392,6 @@ fn hex(bytes: &[u8]) -> String {
 const SHOW_CHARS: usize = 200;
 const SHOW_BYTES: usize = 32;
 
-/// What the dump needs of a message or an attachment (their property
-/// methods are inherent, so a small trait lets one function list both).
-trait Props {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>>;
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>>;
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>>;
-}
-
-impl<A: Access> Props for Message<'_, A> {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>> {
-        self.prop_list()
-    }
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>> {
-        self.get_value(tag)
-    }
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>> {
-        self.open_stream(tag)
-    }
-}
-
-impl<A: Access> Props for Attachment<'_, A> {
-    fn tags(&self) -> oxmsg::Result<Vec<PropTag>> {
-        self.prop_list()
-    }
-    fn value(&self, tag: PropTag) -> oxmsg::Result<Option<PropValue>> {
-        self.get_value(tag)
-    }
-    fn stream(&self, tag: PropTag) -> oxmsg::Result<oxmsg::PropStream<'_>> {
-        self.open_stream(tag)
-    }
-}
-
 fn pad(depth: usize) -> String {
     "  ".repeat(depth)
 }
@@ -427,6 +409,22 @@ fn dump_message<A: Access>(out: &mut impl Write, msg: &Message<'_, A>, depth: us
         writeln!(out, "{p}  warning: {w}")?;
     }
     dump_props(out, msg, depth + 1).ctx(|| "reading the properties".into())?;
+
+    // The best body (MS-OXBBODY), its first lines.
+    match msg.body().ctx(|| "reading the body".into())? {
+        None => writeln!(out, "{p}  Body: none")?,
+        Some(body) => {
+            let text = match &body {
+                oxmsg::Body::Text(t) | oxmsg::Body::Html(t) => t.clone(),
+                oxmsg::Body::Rtf(_) => msg.body_text().ctx(|| "reading the body".into())?.unwrap_or_default(),
+            };
+            writeln!(out, "{p}  Body ({}):", body.kind())?;
+            for line in text.lines().filter(|l| !l.trim().is_empty()).take(5) {
+                let line: String = line.chars().take(SHOW_CHARS).collect();
+                writeln!(out, "{p}    | {line}")?;
+            }
+        }
+    }
 
     let recipients = msg.recipients().ctx(|| "reading the recipients".into())?;
     writeln!(out, "{p}  Recipients ({}):", recipients.len())?;
@@ -456,11 +454,11 @@ fn dump_message<A: Access>(out: &mut impl Write, msg: &Message<'_, A>, depth: us
 fn dump_attachment<A: Access>(out: &mut impl Write, att: &Attachment<'_, A>, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
     let method = match att.method()? {
-        Some(1) => "by value".to_string(),
-        Some(2) => "by reference".to_string(),
-        Some(5) => "embedded message".to_string(),
-        Some(6) => "OLE object".to_string(),
-        Some(n) => format!("method {n}"),
+        Some(AttachMethod::ByValue) => "by value".to_string(),
+        Some(AttachMethod::ByReference) => "by reference".to_string(),
+        Some(AttachMethod::EmbeddedMessage) => "embedded message".to_string(),
+        Some(AttachMethod::Ole) => "OLE object".to_string(),
+        Some(n) => format!("method {}", n.value()),
         None => "no method".to_string(),
     };
     let name = att.filename()?.unwrap_or_else(|| "(no name)".into());
@@ -475,14 +473,14 @@ fn dump_attachment<A: Access>(out: &mut impl Write, att: &Attachment<'_, A>, dep
 
 /// Lists every property of `obj`. Binary values longer than a screen line
 /// are read as streams, so large attachment data is never loaded.
-fn dump_props(out: &mut impl Write, obj: &impl Props, depth: usize) -> Result<(), Failure> {
+fn dump_props(out: &mut impl Write, obj: &impl PropRead, depth: usize) -> Result<(), Failure> {
     let p = pad(depth);
-    let tags = obj.tags()?;
+    let tags = obj.prop_list()?;
     writeln!(out, "{p}Properties ({}):", tags.len())?;
     for tag in tags {
         let base = tag.prop_type();
         let line = if base == PropType::BINARY || base == PropType::SVREID {
-            let mut s = obj.stream(tag).ctx(|| format!("property {tag}"))?;
+            let mut s = obj.open_stream(tag).ctx(|| format!("property {tag}"))?;
             let len = s.len();
             let mut head = Vec::with_capacity(SHOW_BYTES);
             (&mut s)
@@ -492,7 +490,7 @@ fn dump_props(out: &mut impl Write, obj: &impl Props, depth: usize) -> Result<()
                 .ctx(|| format!("property {tag}"))?;
             format!("{} {}", head_of(tag), binary_text(&head, len))
         } else {
-            match obj.value(tag).ctx(|| format!("property {tag}"))? {
+            match obj.get_value(tag).ctx(|| format!("property {tag}"))? {
                 Some(v) => prop_line(tag, &v),
                 None => continue,
             }

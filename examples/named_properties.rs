@@ -27,7 +27,7 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
     match std::env::args().nth(1) {
         Some(path) => {
-            let msg = session.open_file(&path)?;
+            let msg = session.opener().path(&path)?;
             list(&msg)?;
             for w in msg.warnings() {
                 println!("warning: {w}");
@@ -39,7 +39,7 @@ fn main() -> oxmsg::Result<()> {
 }
 
 fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
-    let msg = session.create_in_memory()?;
+    let msg = session.opener().create_in_memory()?;
     msg.set(tags::SUBJECT, "Named properties demo")?;
 
     // Categories: PidNameKeywords, a multi-valued string in PS_PUBLIC_STRINGS.
@@ -55,7 +55,11 @@ fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
     msg.set_named_value(&named::REMINDER_DELTA.name(), PropValue::Long(15))?;
 
     // Names get ids 0x8000, 0x8001, … in the order they are first used.
-    let ids = msg.ids_from_names(&[named::KEYWORDS.name(), PROJECT_CODE.name()], false)?;
+    let ids = msg
+        .ids_from_names(&[named::KEYWORDS.name(), PROJECT_CODE.name()])?
+        .into_iter()
+        .map(|i| i.id())
+        .collect::<Vec<u16>>();
     println!(
         "Keywords is 0x{:04X}, Project Code is 0x{:04X} in this file",
         ids[0], ids[1]
@@ -65,7 +69,7 @@ fn build_and_read_back(session: &Session) -> oxmsg::Result<()> {
     drop(msg);
 
     // Read it back: the ids are file-local, so names are resolved again.
-    let read = session.open(Cursor::new(bytes))?;
+    let read = session.opener().reader(Cursor::new(bytes))?;
     assert_eq!(read.get_named(named::KEYWORDS)?, Some(categories));
     assert_eq!(read.get_named(PROJECT_CODE)?.as_deref(), Some("APOLLO-11"));
     assert_eq!(read.get_named(named::X_MAILER)?.as_deref(), Some("oxmsg example"));

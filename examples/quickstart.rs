@@ -14,13 +14,13 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
 
     // A new read-write message; nothing is written until save_changes.
-    let msg = session.create(&path)?;
+    let mut msg = session.opener().create(&path)?;
     msg.set(tags::SUBJECT, "Quarterly report")?;
     msg.set(tags::BODY, "Hello,\n\nthe figures are attached.\n\nAlice")?;
     // The sender, and who it is sent on behalf of (here the same person).
     msg.set_sender("Alice Example", "alice@example.com")?;
     msg.set(tags::CLIENT_SUBMIT_TIME, FileTime::from(SystemTime::now()))?;
-    msg.set(tags::IMPORTANCE, 2)?; // 0 low, 1 normal, 2 high; a typed tag only takes an i32
+    msg.set(tags::IMPORTANCE, oxmsg::Importance::High)?; // a typed tag takes exactly its type
 
     msg.add_recipient(RecipientType::To, "Bob Example", "bob@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Carol Example", "carol@example.com")?;
@@ -31,12 +31,13 @@ fn main() -> oxmsg::Result<()> {
     att.set(tags::ATTACH_LONG_FILENAME, "figures.csv")?;
     att.write_data(&mut "quarter,revenue\nQ3,42\n".as_bytes())?;
     att.save_changes()?;
+    drop(att); // a message saves only once nothing borrowed from it is alive
 
     // Write the file (atomically: a temporary file beside it, then a rename).
     msg.save_changes()?;
 
     // Open it again, read-only: a Message<ReadOnly> has no setters at all.
-    let read = session.open_file(&path)?;
+    let read = session.opener().path(&path)?;
     println!("file:     {path}");
     println!("subject:  {}", read.get(tags::SUBJECT)?.unwrap_or_default());
     println!(

@@ -9,7 +9,7 @@ use oxmsg::{tags, PropValue, RecipientChange, RecipientType, Session};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = Session::new();
     if let Some(f) = std::env::args().nth(1) {
-        let msg = session.open_file(f)?;
+        let msg = session.opener().path(f)?;
         for r in msg.recipients()? {
             println!(
                 "{:?} {:?} <{}>",
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    let msg = session.create_in_memory()?;
+    let msg = session.opener().create_in_memory()?;
     msg.add_recipient(RecipientType::To, "Ann", "ann@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Bob", "bob@example.com")?;
     msg.add_recipient(RecipientType::Bcc, "Cy", "cy@example.com")?;
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Rows keep their PR_ROWID; MODIFY replaces a whole row, REMOVE drops it.
     let rows = msg.recipients()?;
-    let bob = rows[1].row_id();
+    let bob = rows[1].id();
     let cy = rows[2].id();
     msg.modify_recipients([
         RecipientChange::Modify(
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (tags::RECIPIENT_TYPE.tag(), PropValue::Long(RecipientType::To.value())),
             ],
         ),
-        RecipientChange::Remove(cy.row()),
+        RecipientChange::Remove(cy),
     ])?;
     for r in msg.to()? {
         println!(

@@ -28,3 +28,14 @@ impl Access for ReadOnly {
 impl Access for ReadWrite {
     const WRITABLE: bool = true;
 }
+
+/// The access of handles that may write: only [`ReadWrite`]. Methods that
+/// change an object require `A: Writable`, so calling one on a read-only
+/// handle is a compile error that says so.
+#[diagnostic::on_unimplemented(
+    message = "this object was opened read-only: `{Self}` access has no `set`, `delete`, `save_changes` or other write",
+    label = "needs a `ReadWrite` handle",
+    note = "open the message read-write to write it: `session.opener().read_write().path(..)` (or `.reader(..)`), or create one with `session.opener().create(..)`"
+)]
+pub trait Writable: Access {}
+impl Writable for ReadWrite {}

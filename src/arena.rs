@@ -67,9 +67,6 @@ impl<T> Arena<T> {
     pub(crate) fn keys(&self) -> impl Iterator<Item = Key<T>> + '_ {
         self.inner.iter().map(|(index, _)| Key { index, _t: PhantomData })
     }
-    pub(crate) fn clear(&mut self) {
-        self.inner.clear()
-    }
 }
 
 #[cfg(test)]

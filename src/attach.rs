@@ -4,25 +4,18 @@
 use std::io::{Read, Write};
 use std::marker::PhantomData;
 
-use crate::access::{Access, ReadWrite};
+use crate::access::Access;
 use crate::error::{Error, Result};
-use crate::format::names;
-use crate::format::propstream::HeaderKind;
+use crate::mapped::{MappedTag, NamedId};
 use crate::message::Message;
+use crate::named_api::named_methods;
 use crate::object::prop_methods;
-use crate::prop::{tags, PropTag, PropType, PropValue};
+use crate::prop::named::{NamedProp, NamedTag};
+use crate::prop::{tags, AttachMethod};
+use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::session::Session;
-use crate::store::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag, PropEntry, Val};
-use crate::store::{load, AttachNode, Inner, MessageNode, Node, NodeKey};
-
-/// `ATTACH_BY_VALUE`: the data is PR_ATTACH_DATA_BIN.
-pub const ATTACH_BY_VALUE: i32 = 1;
-/// `ATTACH_BY_REFERENCE`: a path in PR_ATTACH_PATHNAME.
-pub const ATTACH_BY_REFERENCE: i32 = 2;
-/// `ATTACH_EMBEDDED_MSG`: a message in PR_ATTACH_DATA_OBJ.
-pub const ATTACH_EMBEDDED_MSG: i32 = 5;
-/// `ATTACH_OLE`: an OLE storage in PR_ATTACH_DATA_OBJ.
-pub const ATTACH_OLE: i32 = 6;
+use crate::store::props::PropChange;
+use crate::store::NodeKey;
 
 /// The id of an attachment, to keep as plain data: using it after the
 /// attachment was deleted, or its message closed, gives
@@ -49,234 +42,13 @@ impl AttachmentId {
 pub struct Attachment<'m, A: Access> {
     pub(crate) session: &'m Session,
     pub(crate) key: NodeKey,
+    /// Its id: an attachment's number and message never change.
+    id: AttachmentId,
     _access: PhantomData<A>,
 }
 
 prop_methods!(Attachment, "the attachment");
-
-impl Inner {
-    /// OpenAttach: the node of attachment `num` of message `msg`, opened now
-    /// or shared with an earlier open.
-    pub(crate) fn open_attachment(&mut self, msg: NodeKey, num: u32) -> Result<NodeKey> {
-        self.check_live(msg)?;
-        let m = self.message(msg)?;
-        if let Some(&k) = m.open_attachments.get(&num) {
-            self.retain(k);
-            return Ok(k);
-        }
-        let file = m.file;
-        let state = match m.state.attachments.get(&num) {
-            None => {
-                return Err(Error::NotFound {
-                    what: format!("attachment #{num} of {}", self.describe(msg)),
-                })
-            }
-            Some(AttachSlot::Loaded(a)) => (**a).clone(),
-            Some(AttachSlot::Stored) => {
-                let path = m
-                    .state
-                    .origin
-                    .source
-                    .as_ref()
-                    .map(|s| s.path.clone())
-                    .ok_or_else(|| Error::corrupt("?", "stored attachment without a source"))?;
-                self.with_store(file, |store, opts| load::load_attachment(store, file, &path, num, opts))?
-            }
-        };
-        Ok(self.add_attachment_node(msg, file, state))
-    }
-
-    fn add_attachment_node(
-        &mut self,
-        msg: NodeKey,
-        file: crate::arena::Key<crate::store::FileState>,
-        state: AttachState,
-    ) -> NodeKey {
-        let num = state.num;
-        let k = self.nodes.insert(Node::Attachment(AttachNode {
-            file,
-            parent: msg,
-            state,
-            open_embedded: None,
-            refs: 1,
-            deleted: false,
-        }));
-        self.retain(msg);
-        if let Ok(m) = self.message_mut(msg) {
-            m.open_attachments.insert(num, k);
-        }
-        k
-    }
-
-    /// CreateAttach: a new attachment numbered from the message's next id;
-    /// it becomes part of the message when saved.
-    pub(crate) fn create_attachment(&mut self, msg: NodeKey) -> Result<NodeKey> {
-        self.check_live(msg)?;
-        let limits = self.limits(msg);
-        let m = self.message_mut(msg)?;
-        if m.state.attachments.len() as u64 >= limits.max_children as u64 {
-            return Err(Error::LimitExceeded {
-                limit: "max_children",
-                value: m.state.attachments.len() as u64 + 1,
-                max: limits.max_children as u64,
-                path: "attachments".into(),
-            });
-        }
-        let used = m.state.attachments.keys().next_back().map(|n| n + 1).unwrap_or(0);
-        let opened = m.open_attachments.keys().max().map(|n| n + 1).unwrap_or(0);
-        let num = m.state.header.next_attachment_id.max(used).max(opened);
-        m.state.header.next_attachment_id = num + 1;
-        let file = m.file;
-        let mut props = PropBag::default();
-        for (id, v) in [
-            (0x0E21u16, PropValue::Long(num as i32)),
-            (0x0FFE, PropValue::Long(7)),
-            (0x3705, PropValue::Long(ATTACH_BY_VALUE)),
-            (0x370B, PropValue::Long(-1)),
-        ] {
-            props.set(PropTag::new(id, v.prop_type()), Val::Value(v));
-        }
-        let state = AttachState {
-            num,
-            origin: Origin::default(),
-            props,
-            embedded: None,
-        };
-        Ok(self.add_attachment_node(msg, file, state))
-    }
-
-    /// DeleteAttach: removes attachment `num`; open handles on it then give
-    /// `ObjectDeleted`.
-    pub(crate) fn delete_attachment(&mut self, msg: NodeKey, num: u32) -> Result<()> {
-        self.check_live(msg)?;
-        let m = self.message_mut(msg)?;
-        let existed = m.state.attachments.remove(&num).is_some();
-        let open = m.open_attachments.get(&num).copied();
-        if let Some(k) = open {
-            if let Ok(a) = self.attachment_mut(k) {
-                a.deleted = true;
-            }
-        }
-        if !existed && open.is_none() {
-            return Err(Error::NotFound {
-                what: format!("attachment #{num}"),
-            });
-        }
-        self.refresh_has_attach(msg)
-    }
-
-    /// PR_HASATTACH and `MSGFLAG_HASATTACH` in PR_MESSAGE_FLAGS follow the
-    /// attachments, as Outlook keeps them.
-    pub(crate) fn refresh_has_attach(&mut self, msg: NodeKey) -> Result<()> {
-        let m = self.message_mut(msg)?;
-        let has = !m.state.attachments.is_empty();
-        let props = &mut m.state.props;
-        props.set(
-            PropTag::new(0x0E1B, PropType::BOOLEAN),
-            Val::Value(PropValue::Boolean(has)),
-        );
-        if let Some(flags) = props.long(0x0E07) {
-            let flags = if has { flags | 0x10 } else { flags & !0x10 };
-            props.set(PropTag::new(0x0E07, PropType::LONG), Val::Value(PropValue::Long(flags)));
-        }
-        Ok(())
-    }
-
-    /// The embedded message of attachment `att`, opened now or shared.
-    pub(crate) fn open_embedded(&mut self, att: NodeKey, create: bool) -> Result<NodeKey> {
-        self.check_live(att)?;
-        let a = self.attachment(att)?;
-        if let Some(k) = a.open_embedded {
-            if create {
-                return Err(Error::InvalidParameter {
-                    detail: "the embedded message is open; close it before creating a new one".into(),
-                });
-            }
-            self.retain(k);
-            return Ok(k);
-        }
-        let depth = self.message(a.parent)?.depth + 1;
-        let limits = self.limits(att);
-        if depth > limits.max_depth {
-            return Err(Error::LimitExceeded {
-                limit: "max_depth",
-                value: depth as u64,
-                max: limits.max_depth as u64,
-                path: self.describe(att),
-            });
-        }
-        let file = a.file;
-        let state = if create {
-            new_embedded_state()
-        } else {
-            match &a.state.embedded {
-                None => {
-                    return Err(Error::NotFound {
-                        what: format!("embedded message of attachment #{}", a.state.num),
-                    })
-                }
-                Some(EmbeddedSlot::Loaded(m)) => (**m).clone(),
-                Some(EmbeddedSlot::Stored) => {
-                    let path = a
-                        .state
-                        .origin
-                        .source
-                        .as_ref()
-                        .map(|s| names::join(&s.path, names::ATTACH_DATA_OBJ))
-                        .ok_or_else(|| Error::corrupt("?", "stored embedded message without a source"))?;
-                    self.with_store(file, |store, opts| {
-                        load::load_message(store, file, &path, HeaderKind::Embedded, opts)
-                    })?
-                }
-            }
-        };
-        let k = self.nodes.insert(Node::Message(MessageNode {
-            file,
-            parent: Some(att),
-            state,
-            open_attachments: Default::default(),
-            refs: 1,
-            depth,
-        }));
-        self.retain(att);
-        let a = self.attachment_mut(att)?;
-        a.open_embedded = Some(k);
-        if create {
-            a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(new_embedded_state())));
-            a.state.props.set(
-                PropTag::new(0x3705, PropType::LONG),
-                Val::Value(PropValue::Long(ATTACH_EMBEDDED_MSG)),
-            );
-            // PR_ATTACH_DATA_OBJ is listed as MAPI's GetPropList lists
-            // PT_OBJECT properties; the writer puts the message in it.
-            a.state.props.remove_id(0x3701);
-            let tag = PropTag::new(0x3701, PropType::OBJECT);
-            a.state.props.map.insert(
-                tag.0,
-                PropEntry {
-                    tag,
-                    flags: crate::prop::PropAttr::DEFAULT.0,
-                    val: Val::Value(PropValue::Object),
-                },
-            );
-        }
-        Ok(k)
-    }
-}
-
-/// A new embedded message: PR_MESSAGE_CLASS `IPM.Note` (readers such as
-/// extract-msg need a class to treat it as a mail) and PR_MESSAGE_FLAGS
-/// `MSGFLAG_READ | MSGFLAG_UNSENT`.
-fn new_embedded_state() -> MessageState {
-    let mut st = MessageState::new(HeaderKind::Embedded);
-    st.props.set(
-        tags::MESSAGE_CLASS.tag(),
-        Val::Value(PropValue::Unicode("IPM.Note".into())),
-    );
-    st.props
-        .set(tags::MESSAGE_FLAGS.tag(), Val::Value(PropValue::Long(0x9)));
-    st
-}
+named_methods!(Attachment, "the attachment");
 
 impl<'s, A: Access> Message<'s, A> {
     /// The numbers of the message's attachments, in ascending order.
@@ -287,9 +59,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// The PR_ATTACH_NUM column of `IMessage::GetAttachmentTable`.
     pub fn attachment_numbers(&self) -> Result<Vec<u32>> {
-        let inner = self.session.inner.borrow();
-        inner.check_live(self.key)?;
-        Ok(inner.message(self.key)?.state.attachments.keys().copied().collect())
+        self.session.engine.attachment_numbers(self.key)
     }
 
     /// Opens every attachment, in attachment-number order. When the file is
@@ -301,18 +71,13 @@ impl<'s, A: Access> Message<'s, A> {
     /// As [`Self::open_attachment`] when reading strictly;
     /// [`Error::LimitExceeded`] always.
     pub fn attachments(&self) -> Result<Vec<Attachment<'_, A>>> {
-        let strict = self.session.inner.borrow().strict(self.key);
+        let strict = self.session.engine.strict(self.key)?;
         let mut out = Vec::new();
         for n in self.attachment_numbers()? {
             match self.open_attachment(n) {
                 Ok(a) => out.push(a),
                 Err(e) if !strict && matches!(e, Error::CorruptData { .. } | Error::NotFound { .. }) => {
-                    let mut inner = self.session.inner.borrow_mut();
-                    let m = inner.message_mut(self.key)?;
-                    let w = format!("attachment #{n} could not be read and was skipped: {e}");
-                    if !m.state.origin.warnings.contains(&w) {
-                        m.state.origin.warnings.push(w);
-                    }
+                    self.session.engine.warn_unreadable_attachment(self.key, n, &e)?;
                 }
                 Err(e) => return Err(e),
             }
@@ -330,8 +95,8 @@ impl<'s, A: Access> Message<'s, A> {
     /// `IMessage::OpenAttach`. Opening an open attachment again returns the
     /// same object (same state), as MAPI does.
     pub fn open_attachment(&self, num: u32) -> Result<Attachment<'_, A>> {
-        let k = self.session.inner.borrow_mut().open_attachment(self.key, num)?;
-        Ok(Attachment::from_key(self.session, k))
+        let k = self.session.engine.open_attachment(self.key, num)?;
+        Ok(Attachment::from_key(self.session, k, self.attachment_id(num)))
     }
 
     /// Opens the attachment that `id` names.
@@ -340,14 +105,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// [`Error::ObjectDeleted`] when it was deleted; [`Error::InvalidParameter`]
     /// when `id` belongs to another message; [`Error::WrongSession`].
     pub fn open_attachment_by_id(&self, id: AttachmentId) -> Result<Attachment<'_, A>> {
-        if id.session != self.session.id {
-            return Err(Error::WrongSession { what: "AttachmentId" });
-        }
-        if id.message != self.key {
-            return Err(Error::InvalidParameter {
-                detail: "the attachment id belongs to another message".into(),
-            });
-        }
+        self.check_own(id)?;
         match self.open_attachment(id.num) {
             Err(Error::NotFound { .. }) => Err(Error::ObjectDeleted {
                 what: format!("attachment #{}", id.num),
@@ -357,68 +115,98 @@ impl<'s, A: Access> Message<'s, A> {
     }
 }
 
-impl<'s> Message<'s, ReadWrite> {
+impl<A: Access> Message<'_, A> {
+    /// The id attachment `num` of this message has.
+    fn attachment_id(&self, num: u32) -> AttachmentId {
+        AttachmentId {
+            session: self.session.engine.id,
+            message: self.key,
+            num,
+        }
+    }
+
+    /// Refuses an id of another message or session.
+    fn check_own(&self, id: AttachmentId) -> Result<()> {
+        if id.session != self.session.engine.id {
+            return Err(Error::WrongSession { what: "AttachmentId" });
+        }
+        if id.message != self.key {
+            return Err(Error::InvalidParameter {
+                detail: "the attachment id belongs to another message".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<'s, A: Access> Message<'s, A> {
     /// Creates an attachment (by value until told otherwise), numbered from
     /// the message's next attachment id. It becomes part of the message
     /// when the attachment is saved, and durable when the message is.
     ///
     /// # Errors
-    /// [`Error::LimitExceeded`] past 2048 attachments.
+    /// [`Error::LimitExceeded`] past [`Limits::max_children`](crate::Limits::max_children)
+    /// attachments (counting the ones created and not saved yet);
+    /// [`Error::IdsExhausted`] when the file has used every number.
     ///
     /// # MAPI
     /// `IMessage::CreateAttach`.
-    pub fn create_attachment(&self) -> Result<Attachment<'_, ReadWrite>> {
-        let k = self.session.inner.borrow_mut().create_attachment(self.key)?;
-        Ok(Attachment::from_key(self.session, k))
+    pub fn create_attachment(&self) -> Result<Attachment<'_, A>>
+    where
+        A: crate::access::Writable,
+    {
+        let (k, num) = self.session.engine.create_attachment(self.key)?;
+        Ok(Attachment::from_key(self.session, k, self.attachment_id(num)))
     }
 
-    /// Deletes attachment `num`; permanent when the message is saved. It
-    /// takes `&mut self`, so no attachment borrowed from this handle can be
+    /// Deletes the attachment that `id` names; permanent when the message
+    /// is saved. Its number is retired: no later attachment of the file
+    /// gets it, so `id` never names another attachment. It takes
+    /// `&mut self`, so no attachment borrowed from this handle can be
     /// alive; a handle opened through another handle of the same message
     /// then gives [`Error::ObjectDeleted`].
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown number.
+    /// [`Error::ObjectDeleted`] when it was deleted already;
+    /// [`Error::InvalidParameter`] when `id` belongs to another message;
+    /// [`Error::WrongSession`].
     ///
     /// # MAPI
     /// `IMessage::DeleteAttach`.
-    pub fn delete_attachment(&mut self, num: u32) -> Result<()> {
-        self.session.inner.borrow_mut().delete_attachment(self.key, num)
+    pub fn delete_attachment(&mut self, id: AttachmentId) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
+        self.check_own(id)?;
+        self.session.engine.delete_attachment(self.key, id.num)
     }
 }
 
 impl<'m, A: Access> Attachment<'m, A> {
-    pub(crate) fn from_key(session: &'m Session, key: NodeKey) -> Attachment<'m, A> {
+    pub(crate) fn from_key(session: &'m Session, key: NodeKey, id: AttachmentId) -> Attachment<'m, A> {
         Attachment {
             session,
             key,
+            id,
             _access: PhantomData,
         }
     }
 
     /// The attachment number (PR_ATTACH_NUM, the storage's `#XXXXXXXX`).
     pub fn num(&self) -> u32 {
-        self.id().num
+        self.id.num
     }
 
     /// The id of this attachment, to keep as plain data.
     pub fn id(&self) -> AttachmentId {
-        let inner = self.session.inner.borrow();
-        // A handle holds a reference on its node, so the node is there (a
-        // deleted attachment keeps its node, marked deleted, until released).
-        let a = inner.attachment(self.key).expect("a handle keeps its node");
-        AttachmentId {
-            session: self.session.id,
-            message: a.parent,
-            num: a.state.num,
-        }
+        self.id
     }
 
-    /// PR_ATTACH_METHOD (1 by value, 5 embedded message, 6 OLE, …).
+    /// PR_ATTACH_METHOD (by value, embedded message, OLE, …).
     ///
     /// # Errors
     /// [`Error::ObjectDeleted`] when the attachment was deleted.
-    pub fn method(&self) -> Result<Option<i32>> {
+    pub fn method(&self) -> Result<Option<AttachMethod>> {
         self.get(tags::ATTACH_METHOD)
     }
 
@@ -489,12 +277,7 @@ impl<'m, A: Access> Attachment<'m, A> {
 
     /// Whether the attachment holds an embedded message.
     pub fn is_embedded(&self) -> bool {
-        self.session
-            .inner
-            .borrow()
-            .attachment(self.key)
-            .map(|a| a.state.embedded.is_some())
-            .unwrap_or(false)
+        self.session.engine.has_embedded(self.key).unwrap_or(false)
     }
 
     /// Opens the data of a by-value attachment (PR_ATTACH_DATA_BIN) as a
@@ -519,24 +302,28 @@ impl<'m, A: Access> Attachment<'m, A> {
     /// # MAPI
     /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, …)`.
     pub fn open_embedded(&self) -> Result<Message<'_, A>> {
-        let k = self.session.inner.borrow_mut().open_embedded(self.key, false)?;
+        let k = self.session.engine.open_embedded(self.key, false)?;
         Ok(Message::from_key(self.session, k))
     }
 }
 
-impl<'m> Attachment<'m, ReadWrite> {
+impl<'m, A: Access> Attachment<'m, A> {
     /// Replaces the data (PR_ATTACH_DATA_BIN) with everything `reader`
     /// gives, streamed through a temporary file, not memory. Returns the
-    /// number of bytes.
+    /// number of bytes. All or nothing: when `reader` fails, the old data
+    /// (and PR_ATTACH_SIZE) stay exactly as they were.
     ///
     /// # Errors
     /// I/O errors of `reader` or of the temporary file.
-    pub fn write_data(&self, reader: &mut impl Read) -> Result<u64> {
+    pub fn write_data(&self, reader: &mut impl Read) -> Result<u64>
+    where
+        A: crate::access::Writable,
+    {
         let mut s = self.open_stream_mut(tags::ATTACH_DATA_BIN)?;
-        let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "writing attachment data"))?;
+        let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "reading the attachment data"))?;
         s.flush().map_err(|e| Error::io(e, "writing attachment data"))?;
-        s.commit()?;
-        self.set(tags::ATTACH_SIZE, n.min(i32::MAX as u64) as i32)?;
+        let size = PropValue::Long(n.min(i32::MAX as u64) as i32);
+        s.commit_with(vec![PropChange::Set(tags::ATTACH_SIZE.tag(), size)])?;
         Ok(n)
     }
 
@@ -549,8 +336,11 @@ impl<'m> Attachment<'m, ReadWrite> {
     ///
     /// # MAPI
     /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, 0, MAPI_CREATE | MAPI_MODIFY)`.
-    pub fn create_embedded(&self) -> Result<Message<'_, ReadWrite>> {
-        let k = self.session.inner.borrow_mut().open_embedded(self.key, true)?;
+    pub fn create_embedded(&self) -> Result<Message<'_, A>>
+    where
+        A: crate::access::Writable,
+    {
+        let k = self.session.engine.open_embedded(self.key, true)?;
         Ok(Message::from_key(self.session, k))
     }
 
@@ -562,21 +352,25 @@ impl<'m> Attachment<'m, ReadWrite> {
     ///
     /// # MAPI
     /// `IAttach::SaveChanges(KEEP_OPEN_READWRITE)`.
-    pub fn save_changes(&self) -> Result<()> {
-        self.session.inner.borrow_mut().commit_child(self.key)
+    pub fn save_changes(&self) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
+        self.session.engine.commit_child(self.key)
     }
 }
 
 impl<A: Access> Drop for Attachment<'_, A> {
     fn drop(&mut self) {
-        if let Ok(mut inner) = self.session.inner.try_borrow_mut() {
-            inner.release(self.key);
-        }
+        self.session.engine.release(self.key);
     }
 }
 
 impl<A: Access> std::fmt::Debug for Attachment<'_, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attachment").field("num", &self.num()).finish()
+        f.debug_struct("Attachment")
+            .field("num", &self.id.num)
+            .field("writable", &A::WRITABLE)
+            .finish()
     }
 }

@@ -29,6 +29,8 @@ pub mod scode {
     pub const MAPI_E_INVALID_OBJECT: u32 = 0x8004_0108;
     /// `MAPI_E_OBJECT_DELETED`.
     pub const MAPI_E_OBJECT_DELETED: u32 = 0x8004_010A;
+    /// `MAPI_E_BUSY`.
+    pub const MAPI_E_BUSY: u32 = 0x8004_010B;
     /// `MAPI_E_NOT_ENOUGH_DISK`.
     pub const MAPI_E_NOT_ENOUGH_DISK: u32 = 0x8004_010D;
     /// `MAPI_E_NOT_FOUND`.
@@ -193,10 +195,40 @@ pub enum Error {
     /// skipped; saving would leave them out, so it needs the caller's
     /// explicit choice ([`crate::Message::accept_damage`]).
     /// MAPI: `MAPI_E_CORRUPT_DATA`.
-    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(String::as_str).unwrap_or(""))]
+    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(|w| w.to_string()).unwrap_or_default())]
     DamageNotAccepted {
         /// Each skipped item, with its storage path and reason.
-        skipped: Vec<String>,
+        skipped: Vec<crate::Warning>,
+    },
+
+    /// A call back into the session from a caller's reader or writer (or
+    /// a property stream being read) needed a compound file that the
+    /// unfinished outer call is using. Nothing changed; retry after the
+    /// outer call returns. MAPI: `MAPI_E_BUSY`.
+    #[error("busy: {what}")]
+    Busy {
+        /// What was busy.
+        what: String,
+    },
+
+    /// A save was asked while a stream written on the object (or on an
+    /// object inside it) is open and not committed, so the save would leave
+    /// its bytes out. Commit or drop the stream first. MAPI: `MAPI_E_BUSY`.
+    #[error("a written stream is still open on {what}: commit or drop it before saving")]
+    StreamOpen {
+        /// The object the stream is open on.
+        what: String,
+    },
+
+    /// Every attachment or recipient number that the file allows has been
+    /// used: numbers are never reused within a file's life.
+    /// MAPI: `MAPI_E_TOO_BIG`.
+    #[error("no {what} number is left: numbers are never reused and the file's next number is {next}")]
+    IdsExhausted {
+        /// `attachment` or `recipient`.
+        what: &'static str,
+        /// The next number the file names.
+        next: u64,
     },
 
     /// An I/O error outside the compound file's contents: the file system,
@@ -232,7 +264,9 @@ impl Error {
             Error::WrongSession { .. } => MAPI_E_INVALID_OBJECT,
             Error::NameNotMapped { .. } => MAPI_E_NOT_FOUND,
             Error::NameMapFull => MAPI_E_TOO_BIG,
-            Error::Io { source, .. } => io_kind_scode(source.kind()),
+            Error::Busy { .. } | Error::StreamOpen { .. } => MAPI_E_BUSY,
+            Error::IdsExhausted { .. } => MAPI_E_TOO_BIG,
+            Error::Io { source, .. } => io_scode(source),
         }
     }
 
@@ -275,9 +309,27 @@ impl Error {
     }
 }
 
-fn io_kind_scode(kind: io::ErrorKind) -> u32 {
+/// A caller's I/O error, for `?` in code that mixes `std::io` and oxmsg
+/// calls. oxmsg's own I/O errors carry what oxmsg was doing instead.
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Error {
+        Error::Io {
+            context: "an I/O operation".into(),
+            source: err,
+        }
+    }
+}
+
+/// The MAPI code of an I/O error: by its kind, and a full disk by its OS
+/// error (`io::ErrorKind::StorageFull` is newer than the crate's MSRV).
+fn io_scode(e: &io::Error) -> u32 {
     use scode::*;
-    match kind {
+    // ENOSPC on Unix; ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL on Windows.
+    let disk_full = if cfg!(windows) { [39, 112] } else { [28, 28] };
+    if e.raw_os_error().is_some_and(|c| disk_full.contains(&c)) {
+        return MAPI_E_NOT_ENOUGH_DISK;
+    }
+    match e.kind() {
         io::ErrorKind::NotFound => MAPI_E_NOT_FOUND,
         io::ErrorKind::PermissionDenied => MAPI_E_NO_ACCESS,
         io::ErrorKind::OutOfMemory => MAPI_E_NOT_ENOUGH_MEMORY,
@@ -285,7 +337,6 @@ fn io_kind_scode(kind: io::ErrorKind) -> u32 {
         io::ErrorKind::InvalidInput => MAPI_E_INVALID_PARAMETER,
         io::ErrorKind::AlreadyExists => MAPI_E_COLLISION,
         io::ErrorKind::Unsupported => MAPI_E_NO_SUPPORT,
-        io::ErrorKind::StorageFull => MAPI_E_NOT_ENOUGH_DISK,
         _ => MAPI_E_DISK_ERROR,
     }
 }

@@ -9,7 +9,7 @@
 //! | MAPI | oxmsg |
 //! |---|---|
 //! | `OpenIMsgSession` / `CloseIMsgSession` | [`Session::new`] / [`Session::close`] |
-//! | `OpenIMsgOnIStg` | [`Session::open`], [`Session::open_file`], [`Session::open_file_rw`], [`Session::open_rw`], [`Session::open_compound`], [`Session::create`], [`Session::create_in_memory`] |
+//! | `OpenIMsgOnIStg` | [`Session::opener`] → [`Opener`]: [`path`](Opener::path), [`reader`](Opener::reader), [`read_write`](Opener::read_write), [`compound`](Opener::compound), [`create`](Opener::create), [`create_in_memory`](Opener::create_in_memory) |
 //! | `IMAPIProp::GetProps` / `SetProps` / `DeleteProps` / `GetPropList` | [`Message::get`], [`Message::get_value`], [`Message::props`] / [`Message::set`], [`Message::set_value`] / [`Message::delete`] / [`Message::prop_list`] |
 //! | `IMAPIProp::OpenProperty` | [`Message::open_stream`], [`Message::open_stream_mut`], [`Attachment::data`], [`Attachment::open_embedded`] |
 //! | `IMAPIProp::SaveChanges` | [`Message::save_changes`], [`Message::save_read_only`], [`Attachment::save_changes`] |
@@ -44,7 +44,7 @@
 //! use oxmsg::{Session, tags, RecipientType};
 //!
 //! let session = Session::new();
-//! let msg = session.create_in_memory()?;
+//! let msg = session.opener().create_in_memory()?;
 //! msg.set(tags::SUBJECT, "Quarterly report")?;
 //! msg.set(tags::BODY, "Numbers attached.")?;
 //! msg.add_recipient(RecipientType::To, "Ann", "ann@example.com")?;
@@ -56,7 +56,7 @@
 //! let bytes = msg.to_bytes()?;
 //! drop(msg);
 //!
-//! let read = session.open(std::io::Cursor::new(bytes))?;
+//! let read = session.opener().reader(std::io::Cursor::new(bytes))?;
 //! assert_eq!(read.get(tags::SUBJECT)?.as_deref(), Some("Quarterly report"));
 //! assert_eq!(read.recipients()?[0].email().as_deref(), Some("ann@example.com"));
 //! let att = read.open_attachment(0)?;
@@ -74,13 +74,19 @@
 mod access;
 mod arena;
 mod attach;
+pub mod body;
 mod compound;
+mod draft;
 mod error;
 mod extract;
 pub(crate) mod format;
+mod imapiprop;
+mod mapped;
 mod message;
+mod message_body;
 mod named_api;
 mod object;
+mod opener;
 mod options;
 pub mod prop;
 mod recipient;
@@ -88,20 +94,27 @@ mod session;
 mod store;
 mod stream;
 pub mod table;
+mod warning;
 
-pub use access::{Access, ReadOnly, ReadWrite};
-pub use attach::{Attachment, AttachmentId, ATTACH_BY_REFERENCE, ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, ATTACH_OLE};
+pub use access::{Access, ReadOnly, ReadWrite, Writable};
+pub use attach::{Attachment, AttachmentId};
+pub use draft::Draft;
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
+pub use imapiprop::{PropRead, PropWrite};
+pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
 pub use message::Message;
+pub use message_body::{Body, InlineImages};
+pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{
-    kind, named, tags, FileTime, Guid, NamedProp, NamedTag, PropAttr, PropKind, PropName, PropTag, PropType, PropValue,
-    String8, Tag,
+    kind, named, tags, AttachMethod, FileTime, Guid, Importance, LongEnum, NamedProp, NamedTag, PropAttr, PropInput,
+    PropKind, PropName, PropTag, PropType, PropValue, RecipientType, Sensitivity, String8, Tag,
 };
-pub use recipient::{Recipient, RecipientChange, RecipientType, RowId};
+pub use recipient::{Recipient, RecipientChange, RowId};
 pub use session::{MessageId, Session, SessionOptions, STORE_UNICODE_OK};
 pub use stream::{PropStream, PropStreamMut};
+pub use warning::{Warning, WarningKind};
 
 /// Items for the fuzz targets and benches (`fuzz/`, `benches/`): not
 /// part of the API, no stability promise.

@@ -4,9 +4,13 @@ use std::io::Write;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use crate::access::{Access, ReadOnly, ReadWrite};
+use crate::access::{Access, ReadOnly};
 use crate::error::{Error, Result};
+use crate::mapped::{MappedTag, NamedId};
+use crate::named_api::named_methods;
 use crate::object::prop_methods;
+use crate::prop::named::{NamedProp, NamedTag};
+use crate::prop::{PropInput, PropKind, PropTag, PropType, PropValue};
 use crate::session::{MessageId, Session};
 use crate::store::NodeKey;
 
@@ -14,7 +18,7 @@ use crate::store::NodeKey;
 ///
 /// `'s` is the borrow of what the message came from: the session for a
 /// top-level message, the attachment for an embedded one, so neither can
-/// outlive it. `A` is [`ReadOnly`] or [`ReadWrite`], fixed by the opening
+/// outlive it. `A` is [`ReadOnly`] or [`ReadWrite`](crate::ReadWrite), fixed by the opening
 /// call: a read-only message has no setter and no save.
 ///
 /// Dropping the last handle of a message without saving discards its
@@ -28,6 +32,7 @@ pub struct Message<'s, A: Access> {
 }
 
 prop_methods!(Message, "the message");
+named_methods!(Message, "the message");
 
 impl<'s, A: Access> Message<'s, A> {
     /// A handle on `key`, whose reference the caller already counted.
@@ -42,7 +47,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// The id of this message, to keep as plain data.
     pub fn id(&self) -> MessageId {
         MessageId {
-            session: self.session.id,
+            session: self.session.engine.id,
             node: self.key,
         }
     }
@@ -50,22 +55,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// Whether string properties of this message's file are PT_UNICODE
     /// (`STORE_UNICODE_OK` in PR_STORE_SUPPORT_MASK, MS-OXMSG 2.1.1.1).
     pub fn is_unicode(&self) -> bool {
-        self.session
-            .inner
-            .borrow()
-            .file(self.key)
-            .map(|f| f.unicode)
-            .unwrap_or(true)
+        self.session.engine.is_unicode(self.key).unwrap_or(true)
     }
 
     /// Whether this message is embedded in an attachment.
     pub fn is_embedded(&self) -> bool {
-        self.session
-            .inner
-            .borrow()
-            .message(self.key)
-            .map(|m| m.parent.is_some())
-            .unwrap_or(false)
+        self.session.engine.is_embedded(self.key).unwrap_or(false)
     }
 
     /// Accepts that items skipped while reading this message's file
@@ -73,14 +68,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// left out when it is saved. Without this, a save of a message with
     /// skipped items fails with [`Error::DamageNotAccepted`] listing them.
     /// Parts of the file that were never read are copied whole either way.
-    pub fn accept_damage(&self) {
-        let mut inner = self.session.inner.borrow_mut();
-        let Ok(file) = inner.message(self.key).map(|m| m.file) else {
-            return;
-        };
-        if let Some(f) = inner.files.get_mut(file) {
-            f.damage_accepted = true;
-        }
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when called from a caller's reader or writer in the
+    /// middle of another call.
+    pub fn accept_damage(&self) -> Result<()> {
+        self.session.engine.accept_damage(self.key)
     }
 
     /// Writes this message as a complete .msg to `out`, with what has been
@@ -94,7 +87,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// Like KB171907's "save as .msg": a new storage, `CopyTo`, `SaveChanges`.
     pub fn save_to(&self, mut out: impl Write) -> Result<()> {
-        self.session.inner.borrow_mut().save_to_writer(self.key, &mut out)
+        self.session.engine.save_to_writer(self.key, &mut out)
     }
 
     /// The bytes of this message as a complete .msg (see [`Self::save_to`]).
@@ -102,9 +95,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
-        self.save_to(&mut v)?;
-        Ok(v)
+        self.session.engine.to_bytes(self.key)
     }
 
     /// Writes this message as a complete .msg at `path`, atomically (a
@@ -113,11 +104,11 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn save_as(&self, path: impl AsRef<Path>) -> Result<()> {
-        self.session.inner.borrow_mut().save_as_path(self.key, path.as_ref())
+        self.session.engine.save_as_path(self.key, path.as_ref())
     }
 }
 
-impl<'s> Message<'s, ReadWrite> {
+impl<'s, A: Access> Message<'s, A> {
     /// Saves the changes and keeps the message open read-write.
     ///
     /// A top-level message is written to its file: for a path, a new file is
@@ -126,15 +117,28 @@ impl<'s> Message<'s, ReadWrite> {
     /// storages are rewritten in place. An embedded message's changes become
     /// part of its attachment (saved with the attachment, then the message).
     ///
+    /// It takes `&mut self`: nothing borrowed from the message (an
+    /// attachment, an embedded message, a property stream) can be alive, so
+    /// no stream can go on reading a file the save replaced, and no child's
+    /// handle is left with changes the save did not see. Save children
+    /// first, drop them, then save the message.
+    ///
     /// # Errors
     /// I/O errors; errors reading values to copy; [`Error::ObjectDeleted`]
-    /// when the message (or its attachment) was deleted. On error the
+    /// when the message (or its attachment) was deleted;
+    /// [`Error::StreamOpen`] when a written stream of an object inside it
+    /// is still open (through another handle); [`Error::LimitExceeded`]
+    /// when it holds more than the file's [`Limits`](crate::Limits) allow
+    /// (oxmsg never writes a file it would refuse to read). On error the
     /// message stays open with its changes.
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READWRITE)`.
-    pub fn save_changes(&self) -> Result<()> {
-        self.session.inner.borrow_mut().save_top(self.key)
+    pub fn save_changes(&mut self) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
+        self.session.engine.save_top(self.key)
     }
 
     /// Sets the sender of an SMTP message the way Outlook writes it: the
@@ -144,20 +148,23 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// ```
     /// # let session = oxmsg::Session::new();
-    /// let msg = session.create_in_memory()?;
+    /// let msg = session.opener().create_in_memory()?;
     /// msg.set_sender("Alice Example", "alice@example.com")?;
     /// assert_eq!(msg.get(oxmsg::tags::SENT_REPRESENTING_NAME)?.as_deref(), Some("Alice Example"));
     /// # Ok::<(), oxmsg::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As [`Self::set`].
+    /// As [`Self::set`]; all eight are set or (on an error) none.
     ///
     /// # MAPI
     /// `IMAPIProp::SetProps` with the eight sender properties.
-    pub fn set_sender(&self, name: &str, email: &str) -> Result<()> {
+    pub fn set_sender(&self, name: &str, email: &str) -> Result<()>
+    where
+        A: crate::access::Writable,
+    {
         use crate::tags::*;
-        for (tag, value) in [
+        let changes = [
             (SENDER_NAME, name),
             (SENDER_ADDRTYPE, "SMTP"),
             (SENDER_EMAIL_ADDRESS, email),
@@ -166,10 +173,11 @@ impl<'s> Message<'s, ReadWrite> {
             (SENT_REPRESENTING_ADDRTYPE, "SMTP"),
             (SENT_REPRESENTING_EMAIL_ADDRESS, email),
             (SENT_REPRESENTING_SMTP_ADDRESS, email),
-        ] {
-            self.set(tag, value)?;
-        }
-        Ok(())
+        ]
+        .into_iter()
+        .map(|(tag, v)| crate::store::props::PropChange::Set(tag.tag(), PropValue::Unicode(v.to_string())))
+        .collect();
+        self.session.engine.change_props(self.key, changes)
     }
 
     /// Saves the changes and turns the handle read-only.
@@ -181,44 +189,67 @@ impl<'s> Message<'s, ReadWrite> {
     ///
     /// # MAPI
     /// `IMessage::SaveChanges(KEEP_OPEN_READONLY)`.
-    pub fn save_read_only(self) -> Result<Message<'s, ReadOnly>> {
+    pub fn save_read_only(mut self) -> Result<Message<'s, ReadOnly>>
+    where
+        A: crate::access::Writable,
+    {
         self.save_changes()?;
         let m = std::mem::ManuallyDrop::new(self);
         Ok(Message::from_key(m.session, m.key))
     }
 
     /// Closes the message and gives back the caller's compound file it was
-    /// opened on with [`Session::open_compound`] (save first: unsaved
+    /// opened on with [`Opener::compound`](crate::Opener::compound) (save first: unsaved
     /// changes are discarded).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] when the message was not opened over a
-    /// `cfb::CompoundFile<F>` of this `F`.
-    pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>> {
-        let mut inner = self.session.inner.borrow_mut();
-        let file = inner.message(self.key)?.file;
-        let store = inner
-            .files
-            .get_mut(file)
-            .and_then(|f| f.store.take())
-            .ok_or_else(|| Error::InvalidParameter {
-                detail: "the message has no compound file".into(),
-            })?;
-        drop(inner);
-        match store.into_any().downcast::<cfb::CompoundFile<F>>() {
-            Ok(cf) => Ok(*cf),
-            Err(_) => Err(Error::InvalidParameter {
+    /// [`Error::InvalidParameter`] for an embedded message (its file is its
+    /// top-level message's), or when the message was not opened over a
+    /// `cfb::CompoundFile<F>` of this `F`; nothing is taken then.
+    pub fn into_compound_file<F: 'static>(self) -> Result<cfb::CompoundFile<F>>
+    where
+        A: crate::access::Writable,
+    {
+        let any =
+            self.session
+                .engine
+                .take_top_store(self.key, std::any::TypeId::of::<cfb::CompoundFile<F>>(), false)?;
+        any.downcast::<cfb::CompoundFile<F>>()
+            .map(|cf| *cf)
+            .map_err(|_| Error::InvalidParameter {
                 detail: "the message was not opened over a compound file of this type".into(),
-            }),
-        }
+            })
+    }
+
+    /// Closes the message and gives back the reader-writer it was opened
+    /// on with [`Opener::reader`](crate::Opener::reader) (read-write) (for a `Cursor<Vec<u8>>`, the bytes as
+    /// last saved). Save first: unsaved changes are discarded.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an embedded message, or when the
+    /// message was not opened with `open_rw` over an `F`; nothing is taken
+    /// then.
+    pub fn into_inner<F: std::io::Read + std::io::Write + std::io::Seek + Send + Sync + 'static>(self) -> Result<F>
+    where
+        A: crate::access::Writable,
+    {
+        type Store<F> = cfb::CompoundFile<crate::compound::repair::Repaired<F>>;
+        let any = self
+            .session
+            .engine
+            .take_top_store(self.key, std::any::TypeId::of::<Store<F>>(), true)?;
+        any.downcast::<crate::compound::repair::Repaired<F>>()
+            .ok()
+            .and_then(|r| (*r).take_inner())
+            .ok_or_else(|| Error::InvalidParameter {
+                detail: "the message was not opened with open_rw over this type".into(),
+            })
     }
 }
 
 impl<A: Access> Drop for Message<'_, A> {
     fn drop(&mut self) {
-        if let Ok(mut inner) = self.session.inner.try_borrow_mut() {
-            inner.release(self.key);
-        }
+        self.session.engine.release(self.key);
     }
 }
 

@@ -6,13 +6,27 @@
 macro_rules! prop_methods {
     ($ty:ident, $what:literal) => {
         impl<'s, A: $crate::access::Access> $ty<'s, A> {
+            /// The file this object belongs to, for checking mapped tags.
+            pub(crate) fn file_id(&self) -> $crate::Result<$crate::mapped::FileId> {
+                Ok($crate::mapped::FileId {
+                    session: self.session.engine.id,
+                    file: self.session.engine.file_of(self.key)?,
+                })
+            }
+
+            /// A tag argument as a tag of this object (a mapped tag of
+            /// another file is an error).
+            fn resolve_tag(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::prop::PropTag> {
+                $crate::mapped::sealed::Resolve::resolve(tag, &|| self.file_id())
+            }
+
             /// The value of a typed property, or `None` when the object does
             /// not have it. String tags also read the PT_STRING8 form,
             /// decoded with [`Self::codepage`].
             ///
             /// ```
             /// # let session = oxmsg::Session::new();
-            /// # let msg = session.create_in_memory()?;
+            /// # let msg = session.opener().create_in_memory()?;
             /// msg.set(oxmsg::tags::SUBJECT, "Hi")?;
             /// assert_eq!(msg.get(oxmsg::tags::SUBJECT)?, Some("Hi".to_string()));
             /// # Ok::<(), oxmsg::Error>(())
@@ -26,14 +40,15 @@ macro_rules! prop_methods {
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, " for one tag.")]
             pub fn get<K: $crate::prop::PropKind>(
                 &self,
-                tag: $crate::prop::Tag<K>,
+                tag: impl $crate::TypedTag<K>,
             ) -> $crate::Result<Option<K::Value>> {
-                match self.get_value(tag.tag())? {
+                let tag = self.resolve_tag(tag)?;
+                match self.get_value(tag)? {
                     None => Ok(None),
                     Some(v) => {
                         let t = v.prop_type();
                         K::from_value(v).map(Some).ok_or_else(|| $crate::Error::BadValue {
-                            tag: tag.tag(),
+                            tag,
                             detail: format!("stored with type {:?}", t),
                             scode: $crate::scode::MAPI_E_INVALID_TYPE,
                         })
@@ -50,11 +65,8 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, ".")]
-            pub fn get_value(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-            ) -> $crate::Result<Option<$crate::prop::PropValue>> {
-                self.session.inner.borrow_mut().get_value(self.key, tag.into())
+            pub fn get_value(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropValue>> {
+                self.session.engine.get_value(self.key, self.resolve_tag(tag)?)
             }
 
             /// Every property with its value (PT_OBJECT ones as
@@ -84,7 +96,7 @@ macro_rules! prop_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetPropList` on ", $what, ".")]
             pub fn prop_list(&self) -> $crate::Result<Vec<$crate::prop::PropTag>> {
-                self.session.inner.borrow().prop_list(self.key)
+                self.session.engine.prop_list(self.key)
             }
 
             /// The `PROPATTR_*` attributes stored with a property, or `None`
@@ -95,11 +107,8 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `GetAttribIMsgOnIStg` for one tag.
-            pub fn attributes(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-            ) -> $crate::Result<Option<$crate::prop::PropAttr>> {
-                self.session.inner.borrow().attributes(self.key, tag.into())
+            pub fn attributes(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropAttr>> {
+                self.session.engine.attributes(self.key, self.resolve_tag(tag)?)
             }
 
             /// Opens a property as a stream for reading, without loading it.
@@ -110,12 +119,9 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
-            pub fn open_stream(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-            ) -> $crate::Result<$crate::stream::PropStream<'_>> {
-                let (t, r) = self.session.inner.borrow_mut().open_read(self.key, tag.into())?;
-                $crate::stream::PropStream::new(t, r)
+            pub fn open_stream(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::stream::PropStream<'_>> {
+                let opened = self.session.engine.open_read(self.key, self.resolve_tag(tag)?)?;
+                $crate::stream::PropStream::new(&self.session.engine, opened)
             }
 
             /// The undecoded bytes of a PT_STRING8 property (`None` when the
@@ -123,8 +129,8 @@ macro_rules! prop_methods {
             ///
             /// # Errors
             /// As [`Self::get`].
-            pub fn raw_string8(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<Option<Vec<u8>>> {
-                let t: $crate::prop::PropTag = tag.into();
+            pub fn raw_string8(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<Vec<u8>>> {
+                let t = self.resolve_tag(tag)?;
                 match self.get_value(t.with_type($crate::prop::PropType::STRING8))? {
                     Some($crate::prop::PropValue::String8(s)) => Ok(Some(s.bytes)),
                     _ => Ok(None),
@@ -135,24 +141,24 @@ macro_rules! prop_methods {
             /// override; else PR_MESSAGE_CODEPAGE; else the ANSI code page of
             /// PR_MESSAGE_LOCALE_ID; else PR_INTERNET_CPID when it is a
             /// Windows ANSI code page; else the enclosing message's; else 1252.
+            /// 1252 also when the session is busy (see [`Error::Busy`]).
             pub fn codepage(&self) -> u32 {
-                self.session.inner.borrow().codepage(self.key)
+                self.session.engine.codepage(self.key).unwrap_or(1252)
             }
 
-            /// What was wrong in this object's storage but could be read past.
-            pub fn warnings(&self) -> Vec<String> {
-                self.session.inner.borrow().warnings(self.key)
+            /// What was wrong in this object's storage but could be read past
+            /// (empty when the session is busy, see [`Error::Busy`]).
+            pub fn warnings(&self) -> Vec<$crate::Warning> {
+                self.session.engine.warnings(self.key).unwrap_or_default()
             }
-        }
-
-        impl<'s> $ty<'s, $crate::access::ReadWrite> {
             /// Sets a typed property; the value's type is checked at compile
             /// time. The change stays in memory until saved.
             ///
             /// ```
             /// # let session = oxmsg::Session::new();
-            /// # let msg = session.create_in_memory()?;
-            /// msg.set(oxmsg::tags::IMPORTANCE, 2)?;
+            /// # let msg = session.opener().create_in_memory()?;
+            /// msg.set(oxmsg::tags::IMPORTANCE, oxmsg::Importance::High)?;
+            /// msg.set(oxmsg::tags::SUBJECT, "Hello")?;
             /// # Ok::<(), oxmsg::Error>(())
             /// ```
             ///
@@ -164,30 +170,36 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, " for one value.")]
-            pub fn set<K: $crate::prop::PropKind>(
+            pub fn set<K: $crate::prop::PropKind, V: $crate::prop::PropInput<K>>(
                 &self,
-                tag: $crate::prop::Tag<K>,
-                value: impl Into<K::Value>,
-            ) -> $crate::Result<()> {
-                self.set_value(tag.tag(), K::into_value(value.into()))
+                tag: impl $crate::TypedTag<K>,
+                value: V,
+            ) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
+                let tag = self.resolve_tag(tag)?;
+                self.set_value(tag, K::into_value(value.into_prop()))
             }
 
-            /// Sets any property; the tag's type is replaced by the value's.
+            /// Sets any property. The value's type must be the tag's (a
+            /// PT_STRING8 and a PT_UNICODE value are interchangeable, and a
+            /// PT_UNSPECIFIED tag takes the value's type).
             ///
             /// # Errors
-            /// As [`Self::set`].
+            /// As [`Self::set`]; [`Error::BadValue`] when the value's type is
+            /// not the tag's, or an ANSI message's code page cannot hold a
+            /// string (unless lossy ANSI writing was chosen).
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::SetProps` on ", $what, ".")]
-            pub fn set_value(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-                value: $crate::prop::PropValue,
-            ) -> $crate::Result<()> {
+            pub fn set_value(&self, tag: impl $crate::AnyTag, value: $crate::prop::PropValue) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
                 self.session
-                    .inner
-                    .borrow_mut()
-                    .set_value(self.key, tag.into(), value)
+                    .engine
+                    .set_value(self.key, self.resolve_tag(tag)?, value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -198,8 +210,11 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             #[doc = concat!("`IMAPIProp::DeleteProps` on ", $what, ".")]
-            pub fn delete(&self, tag: impl Into<$crate::prop::PropTag>) -> $crate::Result<bool> {
-                self.session.inner.borrow_mut().delete(self.key, tag.into())
+            pub fn delete(&self, tag: impl $crate::AnyTag) -> $crate::Result<bool>
+            where
+                A: $crate::access::Writable,
+            {
+                self.session.engine.delete(self.key, self.resolve_tag(tag)?)
             }
 
             /// Sets the `PROPATTR_*` attributes of a property (written in its
@@ -211,35 +226,40 @@ macro_rules! prop_methods {
             ///
             /// # MAPI
             /// `SetAttribIMsgOnIStg` for one tag.
-            pub fn set_attributes(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-                attr: $crate::prop::PropAttr,
-            ) -> $crate::Result<()> {
+            pub fn set_attributes(&self, tag: impl $crate::AnyTag, attr: $crate::prop::PropAttr) -> $crate::Result<()>
+            where
+                A: $crate::access::Writable,
+            {
                 self.session
-                    .inner
-                    .borrow_mut()
-                    .set_attributes(self.key, tag.into(), attr)
+                    .engine
+                    .set_attributes(self.key, self.resolve_tag(tag)?, attr)
             }
 
-            /// Opens a property for writing as a stream; what is written
-            /// replaces the value when the stream is committed or dropped.
-            /// Large values are buffered in a temporary file, not memory.
+            /// Opens a property for writing as a stream. What is written
+            /// becomes the value only on [`PropStreamMut::commit`](crate::PropStreamMut::commit);
+            /// dropping the stream discards it. While it is open, saving the
+            /// object (or a message it is in) fails with
+            /// [`Error::StreamOpen`]. Large values are buffered in a
+            /// temporary file, not memory.
             ///
             /// # Errors
             /// [`Error::Computed`] / [`Error::NoAccess`] as for `set`.
             ///
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`.
-            pub fn open_stream_mut(
-                &self,
-                tag: impl Into<$crate::prop::PropTag>,
-            ) -> $crate::Result<$crate::stream::PropStreamMut<'_>> {
-                let tag = tag.into();
-                if $crate::store::is_computed(tag.id()) {
-                    return Err($crate::Error::Computed { tag });
-                }
-                Ok($crate::stream::PropStreamMut::new(self.session, self.key, tag))
+            pub fn open_stream_mut(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::stream::PropStreamMut<'_>>
+            where
+                A: $crate::access::Writable,
+            {
+                let tag = self.resolve_tag(tag)?;
+                self.session.engine.check_writable(self.key, tag)?;
+                let writers = self.session.engine.writers(self.key)?;
+                Ok($crate::stream::PropStreamMut::new(
+                    &self.session.engine,
+                    self.key,
+                    tag,
+                    writers,
+                ))
             }
         }
     };

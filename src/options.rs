@@ -46,9 +46,9 @@ impl Default for Limits {
 }
 
 /// How a message is read: the limits, strict or lenient reading, and the
-/// code page of PT_STRING8 values. Pass one to [`crate::Session::open_with`]
-/// and its siblings; [`crate::SessionOptions::open`] is what the plain
-/// `open*` calls use.
+/// code page of PT_STRING8 values. Pass one to [`crate::Opener::options`]
+/// (or set single fields with the `Opener`'s methods);
+/// [`crate::SessionOptions::open`] is what [`crate::Session::opener`] starts from.
 ///
 /// **Lenient** reading (the default) reads what can be read: a property
 /// whose entry has no stream, a duplicate entry, a recipient storage that
@@ -68,11 +68,12 @@ impl Default for Limits {
 /// opts.strict = true;
 /// opts.limits.max_depth = 8;
 /// let session = Session::new();
-/// let bytes = session.create_in_memory()?.to_bytes()?;
-/// let msg = session.open_with(std::io::Cursor::new(bytes), &opts)?;
+/// let bytes = session.opener().create_in_memory()?.to_bytes()?;
+/// let msg = session.opener().options(opts).reader(std::io::Cursor::new(bytes))?;
 /// # Ok::<(), oxmsg::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OpenOptions {
     /// Bounds on sizes, counts and depths read from the file.
     pub limits: Limits,
@@ -81,16 +82,76 @@ pub struct OpenOptions {
     /// Decode PT_STRING8 values with this code page instead of the one the
     /// file implies. Default `None`.
     pub codepage_override: Option<u32>,
+    /// In an ANSI message, write a character its code page cannot hold as
+    /// `?` (as `WideCharToMultiByte` does) instead of failing with
+    /// [`crate::Error::BadValue`]. Default `false`: nothing is lost silently.
+    pub lossy_ansi: bool,
+    /// A file opened by path and at most this many bytes long is read into
+    /// memory at once; a larger one is read from the file as values are
+    /// asked for (so a summary of a large file reads a small part of it).
+    /// Default 32 MiB.
+    pub memory_threshold: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            limits: Limits::default(),
+            strict: false,
+            codepage_override: None,
+            lossy_ansi: false,
+            memory_threshold: 32 << 20,
+        }
+    }
+}
+
+impl OpenOptions {
+    /// Default options: lenient reading, default limits.
+    pub fn new() -> OpenOptions {
+        OpenOptions::default()
+    }
+    /// Refuse, rather than skip, what breaks MS-OXMSG.
+    pub fn strict(mut self, strict: bool) -> OpenOptions {
+        self.strict = strict;
+        self
+    }
+    /// Bounds on sizes, counts and depths read from the file.
+    pub fn limits(mut self, limits: Limits) -> OpenOptions {
+        self.limits = limits;
+        self
+    }
+    /// Decode PT_STRING8 values with this code page.
+    pub fn codepage_override(mut self, codepage: Option<u32>) -> OpenOptions {
+        self.codepage_override = codepage;
+        self
+    }
+    /// Read files opened by path into memory up to this size (see
+    /// [`OpenOptions::memory_threshold`]).
+    pub fn memory_threshold(mut self, bytes: u64) -> OpenOptions {
+        self.memory_threshold = bytes;
+        self
+    }
+    /// Allow lossy ANSI writing (see [`OpenOptions::lossy_ansi`]).
+    pub fn lossy_ansi(mut self, lossy: bool) -> OpenOptions {
+        self.lossy_ansi = lossy;
+        self
+    }
 }
 
 impl OpenOptions {
     /// Records a problem found while reading `path`: an error when strict,
-    /// else a warning in `warnings`.
-    pub(crate) fn problem(&self, path: &str, detail: String, warnings: &mut Vec<String>) -> crate::Result<()> {
+    /// else a warning of `kind` in `warnings`.
+    pub(crate) fn problem(
+        &self,
+        path: &str,
+        kind: crate::WarningKind,
+        detail: String,
+        warnings: &mut Vec<crate::Warning>,
+    ) -> crate::Result<()> {
         if self.strict {
             Err(crate::Error::corrupt(path, detail))
         } else {
-            warnings.push(format!("{path}: {detail}"));
+            warnings.push(crate::Warning::new(path, kind, detail));
             Ok(())
         }
     }

@@ -2,41 +2,50 @@
 //! whole (MAPI: `IMAPIProp::OpenProperty(tag, IID_IStream, …)`).
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 use crate::prop::PropTag;
-use crate::session::Session;
 use crate::store::backing::ReadSeek;
+use crate::store::props::{OpenedValue, PropChange};
 use crate::store::state::Spill;
-use crate::store::NodeKey;
+use crate::store::{Engine, FileKey, NodeKey, OpenWriters};
 
 /// A property value opened as a stream for reading; it borrows the object
-/// it was opened on, so it cannot outlive it.
+/// it was opened on, so it cannot outlive it, and the object cannot be
+/// saved while it is open.
 ///
 /// The bytes are the value as stored: UTF-16LE for PT_UNICODE, code-page
 /// bytes for PT_STRING8, raw bytes for PT_BINARY; without terminator.
 ///
-/// MAPI: `OpenProperty(tag, IID_IStream, 0, 0)`.
+/// Reading it reads the message's compound file; if that file is a
+/// caller's reader and the reader calls back into the session, a call that
+/// needs the same file gets [`Error::Busy`](crate::Error::Busy).
+///
+/// # MAPI
+/// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
 pub struct PropStream<'o> {
+    engine: &'o Engine,
+    file: Option<FileKey>,
     inner: Box<dyn ReadSeek>,
     tag: PropTag,
     len: u64,
-    _object: PhantomData<&'o ()>,
 }
 
 impl<'o> PropStream<'o> {
-    pub(crate) fn new(tag: PropTag, mut inner: Box<dyn ReadSeek>) -> Result<PropStream<'o>> {
-        let len = inner
+    pub(crate) fn new(engine: &'o Engine, opened: OpenedValue) -> Result<PropStream<'o>> {
+        let mut s = PropStream {
+            engine,
+            file: opened.file,
+            inner: opened.reader,
+            tag: opened.tag,
+            len: 0,
+        };
+        let tag = s.tag;
+        s.len = s
             .seek(SeekFrom::End(0))
-            .and_then(|l| inner.rewind().map(|_| l))
+            .and_then(|l| s.rewind().map(|_| l))
             .map_err(|e| Error::io(e, format!("opening the stream of {tag}")))?;
-        Ok(PropStream {
-            inner,
-            tag,
-            len,
-            _object: PhantomData,
-        })
+        Ok(s)
     }
 
     /// The tag of the value, with its stored type.
@@ -53,17 +62,27 @@ impl<'o> PropStream<'o> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// Runs `f` on the reader, holding the compound file it reads (so no
+    /// other call enters the same file meanwhile).
+    fn with_reader<T>(&mut self, f: impl FnOnce(&mut dyn ReadSeek) -> io::Result<T>) -> io::Result<T> {
+        let _lease = match self.file {
+            Some(file) => Some(self.engine.lease(file).map_err(io::Error::other)?),
+            None => None,
+        };
+        f(&mut *self.inner)
+    }
 }
 
 impl Read for PropStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        self.with_reader(|r| r.read(buf))
     }
 }
 
 impl Seek for PropStream<'_> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.inner.seek(pos)
+        self.with_reader(|r| r.seek(pos))
     }
 }
 
@@ -82,28 +101,37 @@ enum Buffer {
     File(tempfile::NamedTempFile),
 }
 
-/// A property value opened for writing, on a read-write object. What is
-/// written replaces the value when the stream is committed
-/// ([`PropStreamMut::commit`], or dropped); the value then becomes part of
-/// the object's unsaved changes, like any `set`. Large values go to a
-/// temporary file, not memory.
+/// A property value opened for writing, on a read-write object.
 ///
-/// MAPI: `OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`
-/// and `IStream::Commit`.
+/// What is written becomes the value only when [`PropStreamMut::commit`]
+/// succeeds; dropping the stream without committing discards it and leaves
+/// the old value exactly as it was (git2's `BlobWriter`, rusqlite's
+/// `DropBehavior::Rollback`). While a written stream is open, its object
+/// (and any message it is part of) refuses to save with
+/// [`Error::StreamOpen`](crate::Error::StreamOpen), so a save never leaves
+/// out what was written. Large values go to a temporary file, not memory.
+///
+/// # MAPI
+/// `OpenProperty(tag, IID_IStream, STGM_WRITE, MAPI_MODIFY | MAPI_CREATE)`
+/// and `IStream::Commit`. MAPI's transacted streams also discard on
+/// Release without Commit.
 pub struct PropStreamMut<'o> {
-    session: &'o Session,
+    engine: &'o Engine,
     key: NodeKey,
     tag: PropTag,
     buf: Option<Buffer>,
+    open_writers: OpenWriters,
 }
 
 impl<'o> PropStreamMut<'o> {
-    pub(crate) fn new(session: &'o Session, key: NodeKey, tag: PropTag) -> PropStreamMut<'o> {
+    pub(crate) fn new(engine: &'o Engine, key: NodeKey, tag: PropTag, open_writers: OpenWriters) -> Self {
+        open_writers.opened();
         PropStreamMut {
-            session,
+            engine,
             key,
             tag,
             buf: Some(Buffer::Memory(io::Cursor::new(Vec::new()))),
+            open_writers,
         }
     }
 
@@ -112,16 +140,22 @@ impl<'o> PropStreamMut<'o> {
         self.tag
     }
 
-    /// Sets the value to what was written. MAPI: `IStream::Commit`.
+    /// Makes what was written the property's value (an unsaved change of
+    /// the object, like any `set`).
     ///
     /// # Errors
-    /// The object was deleted or closed ([`Error::ObjectDeleted`]), or the
-    /// temporary file failed.
-    pub fn commit(mut self) -> Result<()> {
-        self.finish()
+    /// [`Error::ObjectDeleted`] when the object was deleted or closed;
+    /// [`Error::BadValue`] for bytes that are not a value of the tag's
+    /// type; I/O errors of the temporary file. On error the old value stays.
+    ///
+    /// # MAPI
+    /// `IStream::Commit`.
+    pub fn commit(self) -> Result<()> {
+        self.commit_with(Vec::new())
     }
 
-    fn finish(&mut self) -> Result<()> {
+    /// Commits, and makes `then` with it: all or nothing.
+    pub(crate) fn commit_with(mut self, then: Vec<PropChange>) -> Result<()> {
         let Some(buf) = self.buf.take() else { return Ok(()) };
         let spill = match buf {
             Buffer::Memory(c) => Spill::Memory(c.into_inner()),
@@ -136,7 +170,7 @@ impl<'o> PropStreamMut<'o> {
                 Spill::File { file: f, len }
             }
         };
-        self.session.inner.borrow_mut().set_spilled(self.key, self.tag, spill)
+        self.engine.set_spilled(self.key, self.tag, spill, then)
     }
 
     fn buffer(&mut self) -> io::Result<&mut Buffer> {
@@ -150,7 +184,7 @@ impl Write for PropStreamMut<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let buf = self.buffer()?;
         if let Buffer::Memory(c) = buf {
-            if c.get_ref().len() + data.len() > Spill::MEMORY_MAX {
+            if c.get_ref().len().saturating_add(data.len()) > Spill::MEMORY_MAX {
                 let mut f = tempfile::NamedTempFile::new()?;
                 f.write_all(c.get_ref())?;
                 f.as_file_mut().seek(SeekFrom::Start(c.position()))?;
@@ -181,8 +215,8 @@ impl Seek for PropStreamMut<'_> {
 
 impl Drop for PropStreamMut<'_> {
     fn drop(&mut self) {
-        // Most MAPI callers never call Commit; a dropped stream commits too.
-        let _ = self.finish();
+        // Not committed: the written bytes are discarded with the buffer.
+        self.open_writers.closed();
     }
 }
 

@@ -39,7 +39,7 @@ pub type Row = Vec<(PropTag, PropValue)>;
 /// ```
 /// use oxmsg::{Session, tags, table::Restriction, RecipientType};
 /// let session = Session::new();
-/// let msg = session.create_in_memory()?;
+/// let msg = session.opener().create_in_memory()?;
 /// msg.add_recipient(RecipientType::To, "Bo", "bo@example.com")?;
 /// msg.add_recipient(RecipientType::Cc, "Al", "al@example.com")?;
 /// let mut t = msg.recipient_table()?;

@@ -4,7 +4,10 @@
 use std::io::{Cursor, Read, Write};
 
 use oxmsg::table::Restriction;
-use oxmsg::{tags, Error, PropTag, PropValue, RecipientType, Session, ATTACH_BY_REFERENCE, ATTACH_OLE};
+use oxmsg::{tags, AttachMethod, Error, PropTag, PropValue, RecipientType, Session};
+
+const ATTACH_BY_REFERENCE: AttachMethod = AttachMethod::ByReference;
+const ATTACH_OLE: AttachMethod = AttachMethod::Ole;
 
 fn read_stream(cf: &mut cfb::CompoundFile<Cursor<Vec<u8>>>, path: &str) -> Vec<u8> {
     let mut v = Vec::new();
@@ -25,7 +28,7 @@ fn header(bytes: &[u8]) -> [u32; 4] {
 /// written with `cfb` as an OLE server would.
 fn with_ole_attachment() -> Vec<u8> {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "OLE").unwrap();
     let a = m.create_attachment().unwrap();
     a.set(tags::ATTACH_METHOD, ATTACH_OLE).unwrap();
@@ -64,7 +67,7 @@ fn with_ole_attachment() -> Vec<u8> {
 fn an_ole_storage_survives_a_save_byte_for_byte() {
     let bytes = with_ole_attachment();
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes.clone())).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes.clone())).unwrap();
     let a = m.open_attachment(0).unwrap();
     assert_eq!(a.method().unwrap(), Some(ATTACH_OLE));
     assert!(!a.is_embedded());
@@ -83,7 +86,7 @@ fn an_ole_storage_survives_a_save_byte_for_byte() {
         let p = format!("{obj}/{p}");
         assert_eq!(read_stream(&mut before, &p), read_stream(&mut after, &p), "{p}");
     }
-    let back = s.open(Cursor::new(saved)).unwrap();
+    let back = s.opener().reader(Cursor::new(saved)).unwrap();
     let a = back.open_attachment(0).unwrap();
     assert_eq!(a.get(tags::DISPLAY_NAME).unwrap().as_deref(), Some("Renamed worksheet"));
 }
@@ -91,7 +94,7 @@ fn an_ole_storage_survives_a_save_byte_for_byte() {
 #[test]
 fn a_by_reference_attachment_keeps_its_path() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     a.set(tags::ATTACH_METHOD, ATTACH_BY_REFERENCE).unwrap();
     a.set(tags::ATTACH_LONG_PATHNAME, "\\\\server\\share\\report.pdf")
@@ -99,7 +102,7 @@ fn a_by_reference_attachment_keeps_its_path() {
     a.set(tags::ATTACH_PATHNAME, "\\\\server\\share\\REPORT~1.PDF").unwrap();
     a.save_changes().unwrap();
     drop(a);
-    let back = s.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = s.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     let a = back.open_attachment(0).unwrap();
     assert_eq!(a.method().unwrap(), Some(ATTACH_BY_REFERENCE));
     assert_eq!(
@@ -112,7 +115,7 @@ fn a_by_reference_attachment_keeps_its_path() {
 #[test]
 fn two_opens_of_one_attachment_share_its_state() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     a.save_changes().unwrap();
     let b = m.open_attachment(a.num()).unwrap();
@@ -123,7 +126,7 @@ fn two_opens_of_one_attachment_share_its_state() {
 #[test]
 fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
     let s = Session::new();
-    let mut m = s.create_in_memory().unwrap();
+    let mut m = s.opener().create_in_memory().unwrap();
     {
         let a = m.create_attachment().unwrap(); // never saved
         a.set(tags::DISPLAY_NAME, "gone").unwrap();
@@ -136,10 +139,10 @@ fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
     };
     assert_eq!(id.num(), 1, "attachment numbers are never reused");
     assert_eq!(m.get(tags::HASATTACH).unwrap(), Some(true));
-    m.delete_attachment(id.num()).unwrap();
+    m.delete_attachment(id).unwrap();
     assert!(matches!(m.open_attachment_by_id(id), Err(Error::ObjectDeleted { .. })));
     assert_eq!(m.get(tags::HASATTACH).unwrap(), Some(false));
-    assert!(matches!(m.delete_attachment(id.num()), Err(Error::NotFound { .. })));
+    assert!(matches!(m.delete_attachment(id), Err(Error::ObjectDeleted { .. })));
 
     // A handle opened through another handle of the same embedded message
     // sees the deletion at run time.
@@ -147,9 +150,9 @@ fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
     let e1 = outer.create_embedded().unwrap();
     let inner_att = e1.create_attachment().unwrap();
     inner_att.save_changes().unwrap();
-    let num = inner_att.num();
+    let inner_id = inner_att.id();
     let mut e2 = outer.open_embedded().unwrap(); // the same embedded message
-    e2.delete_attachment(num).unwrap();
+    e2.delete_attachment(inner_id).unwrap();
     assert!(matches!(
         inner_att.set(tags::DISPLAY_NAME, "x"),
         Err(Error::ObjectDeleted { .. })
@@ -160,14 +163,17 @@ fn unsaved_attachments_vanish_and_deleted_ones_give_object_deleted() {
 #[test]
 fn header_counters_follow_the_storages() {
     let s = Session::new();
-    let mut m = s.create_in_memory().unwrap();
+    let mut m = s.opener().create_in_memory().unwrap();
     m.add_recipient(RecipientType::To, "A", "a@example.com").unwrap();
     m.add_recipient(RecipientType::To, "B", "b@example.com").unwrap();
+    let mut ids = Vec::new();
     for _ in 0..3 {
-        m.create_attachment().unwrap().save_changes().unwrap();
+        let a = m.create_attachment().unwrap();
+        a.save_changes().unwrap();
+        ids.push(a.id());
     }
-    m.delete_attachment(1).unwrap();
-    let first = m.recipients().unwrap()[0].row_id();
+    m.delete_attachment(ids[1]).unwrap();
+    let first = m.recipients().unwrap()[0].id();
     m.modify_recipients([oxmsg::RecipientChange::Remove(first)]).unwrap();
     // next recipient id, next attachment id, recipient count, attachment count
     assert_eq!(header(&m.to_bytes().unwrap()), [2, 3, 1, 2]);
@@ -176,7 +182,7 @@ fn header_counters_follow_the_storages() {
 #[test]
 fn tables_choose_columns_sort_restrict_and_page() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     for (name, pos) in [("b.txt", -1), ("a.png", 10), ("c.doc", -1)] {
         let a = m.create_attachment().unwrap();
         a.set(tags::ATTACH_LONG_FILENAME, name).unwrap();
@@ -224,7 +230,7 @@ fn tables_choose_columns_sort_restrict_and_page() {
 #[test]
 fn convenience_accessors() {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     a.set(tags::ATTACH_FILENAME, "LOGO~1.PNG").unwrap();
     a.set(tags::ATTACH_MIME_TAG, "image/png").unwrap();

@@ -144,7 +144,8 @@ fn ansi_strings_bytes_codepage_and_text() {
         files += 1;
         let session = Session::new();
         let msg = session
-            .open_file(&rec.msg)
+            .opener()
+            .path(&rec.msg)
             .unwrap_or_else(|e| panic!("{}: {e}", rec.name));
         let cp = expected_codepage(rec);
         t.check("codepage()", &rec.name, msg.codepage() == cp, || {
@@ -227,7 +228,7 @@ fn internet_cpid_1251_with_german_locale_decodes_as_1252() {
     let dir = corpus_or_skip!();
     let path = dir.join("public/poi__HTMLBodyBinary_CP1251.msg");
     let session = Session::new();
-    let msg = session.open_file(&path).expect("open");
+    let msg = session.opener().path(&path).expect("open");
     assert_eq!(msg.get(tags::INTERNET_CPID).unwrap(), Some(1251));
     assert_eq!(msg.get(tags::MESSAGE_LOCALE_ID).unwrap(), Some(0x0407));
     assert_eq!(msg.get(tags::MESSAGE_CODEPAGE).unwrap(), None);
@@ -249,7 +250,7 @@ fn codepage_override_changes_the_decoding() {
     let mut opts = SessionOptions::default();
     opts.open.codepage_override = Some(1251);
     let session = Session::with_options(opts);
-    let msg = session.open_file(&path).expect("open");
+    let msg = session.opener().path(&path).expect("open");
     assert_eq!(msg.codepage(), 1251);
     assert_eq!(msg.get(tags::SUBJECT).unwrap().as_deref(), Some("Subject цдь Subject"));
     match msg.get_value(tags::SUBJECT.tag()).unwrap() {
@@ -261,12 +262,12 @@ fn codepage_override_changes_the_decoding() {
     let mut opts = SessionOptions::default();
     opts.open.codepage_override = Some(1252);
     let s2 = Session::with_options(opts);
-    let m2 = s2.open_file(&path).expect("open");
+    let m2 = s2.opener().path(&path).expect("open");
     let bytes = m2.raw_string8(tags::SUBJECT).unwrap().unwrap();
     assert_eq!(m2.get(tags::SUBJECT).unwrap().unwrap(), decode_cp1252(&bytes));
     // Without the override the same file is Cyrillic (LCID 0x0419 → 1251).
     let s3 = Session::new();
-    let m3 = s3.open_file(&path).expect("open");
+    let m3 = s3.opener().path(&path).expect("open");
     assert_eq!(m3.codepage(), 1251);
     assert_eq!(
         m3.get(tags::SUBJECT).unwrap().as_deref(),
@@ -282,10 +283,7 @@ type Case = (Option<i32>, Option<i32>, Option<i32>, u32);
 /// and after a write and a reopen.
 #[test]
 fn codepage_rule_precedence_on_new_ansi_messages() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
     // (PR_MESSAGE_CODEPAGE, PR_MESSAGE_LOCALE_ID, PR_INTERNET_CPID) → expected
     let cases: &[Case] = &[
@@ -299,7 +297,7 @@ fn codepage_rule_precedence_on_new_ansi_messages() {
         (None, None, None, 1252),                    // else 1252
     ];
     for &(cp, lcid, icpid, want) in cases {
-        let msg = session.create_in_memory().unwrap();
+        let msg = session.opener().create_in_memory().unwrap();
         msg.delete(tags::MESSAGE_CODEPAGE).unwrap();
         if let Some(v) = cp {
             msg.set(tags::MESSAGE_CODEPAGE, v).unwrap();
@@ -313,7 +311,7 @@ fn codepage_rule_precedence_on_new_ansi_messages() {
         assert_eq!(msg.codepage(), want, "in memory: {cp:?} {lcid:?} {icpid:?}");
         let bytes = msg.to_bytes().unwrap();
         drop(msg);
-        let back = session.open(std::io::Cursor::new(bytes)).unwrap();
+        let back = session.opener().reader(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(back.codepage(), want, "reopened: {cp:?} {lcid:?} {icpid:?}");
     }
 }
@@ -322,17 +320,13 @@ fn codepage_rule_precedence_on_new_ansi_messages() {
 /// session's code page and reads back as the same text.
 #[test]
 fn ansi_session_writes_string8_in_its_codepage() {
-    let opts = SessionOptions {
-        unicode: false,
-        ansi_codepage: 1251,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false).ansi_codepage(1251);
     let session = Session::with_options(opts);
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set(tags::SUBJECT, "Привет").unwrap();
     let bytes = msg.to_bytes().unwrap();
     drop(msg);
-    let back = session.open(std::io::Cursor::new(bytes)).unwrap();
+    let back = session.opener().reader(std::io::Cursor::new(bytes)).unwrap();
     assert!(!back.is_unicode());
     assert_eq!(back.codepage(), 1251);
     assert_eq!(back.get(tags::MESSAGE_CODEPAGE).unwrap(), Some(1251));

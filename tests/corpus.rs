@@ -442,7 +442,7 @@ fn compare_attachments<A: Access>(
         t.check(
             &f("attachments.attach_method"),
             &who,
-            method.map(|m| m as i64) == e["attach_method"].as_i64(),
+            method.map(|m| m.value() as i64) == e["attach_method"].as_i64(),
             || format!("oxmsg {method:?}, record {}", e["attach_method"]),
         );
         let emb = e["is_embedded"].as_bool().unwrap_or(false);
@@ -630,7 +630,8 @@ fn compare_raw_value(ctx: &StrCtx, tag: PropTag, e: &Value, got: &PropValue) -> 
 
 fn open<'s>(session: &'s Session, rec: &Record) -> Message<'s, oxmsg::ReadOnly> {
     session
-        .open_file(&rec.msg)
+        .opener()
+        .path(&rec.msg)
         .unwrap_or_else(|e| panic!("{}: open_file failed on a file extract-msg reads: {e}", rec.name))
 }
 
@@ -681,7 +682,7 @@ fn broken_files_give_errors_not_panics() {
         let path = rec.msg.clone();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let session = Session::new();
-            let r = match session.open_file(&path) {
+            let r = match session.opener().path(&path) {
                 Err(e) => format!("Err({e})"),
                 Ok(msg) => {
                     let (ok, err) = walk_all(&msg, 0);
@@ -693,7 +694,7 @@ fn broken_files_give_errors_not_panics() {
             };
             // Also read-write and from memory: the same promise.
             if let Ok(bytes) = std::fs::read(&path) {
-                if let Ok(m) = session.open(std::io::Cursor::new(bytes)) {
+                if let Ok(m) = session.opener().reader(std::io::Cursor::new(bytes)) {
                     walk_all(&m, 0);
                 }
             }
@@ -714,7 +715,7 @@ fn every_readable_file_opens_and_every_property_reads() {
     let mut t = Tally::default();
     for rec in records(&dir).iter().filter(|r| r.ok()) {
         let session = Session::new();
-        match session.open_file(&rec.msg) {
+        match session.opener().path(&rec.msg) {
             Err(e) => t.disagree("open_file", &rec.name, format!("{e}")),
             Ok(msg) => {
                 t.agree("open_file");

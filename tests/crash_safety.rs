@@ -125,7 +125,10 @@ fn cut_points(full: usize) -> Vec<usize> {
 /// of its attachments, and the attachment data, as text.
 fn image_digest(bytes: &[u8]) -> String {
     let session = Session::new();
-    let msg = session.open(io::Cursor::new(bytes.to_vec())).expect("open the image");
+    let msg = session
+        .opener()
+        .reader(io::Cursor::new(bytes.to_vec()))
+        .expect("open the image");
     let mut out = format!("{:?}\n", msg.props().expect("props"));
     for a in msg.attachments().expect("attachments") {
         out += &format!("{:?}\n", a.props().expect("attachment props"));
@@ -158,7 +161,7 @@ fn save_to_failing_writers_errs_and_changes_nothing() {
     let (dir, path) = temp_copy(&src);
     let original = sha(&path);
     let session = Session::new();
-    let msg = session.open_file_rw(&path).expect("open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("open_file_rw");
     // Changes, pending in memory.
     msg.set(tags::SUBJECT, "changed before the failing saves").unwrap();
     let att = msg.create_attachment().unwrap();
@@ -219,7 +222,7 @@ fn save_to_failing_writers_errs_and_changes_nothing() {
     msg.save_changes().expect("save_changes after the failed saves");
     drop(msg);
     let s2 = Session::new();
-    let back = s2.open_file(&path).expect("reopen");
+    let back = s2.opener().path(&path).expect("reopen");
     assert_eq!(
         back.get(tags::SUBJECT).unwrap().as_deref(),
         Some("changed before the failing saves")
@@ -248,14 +251,14 @@ fn save_to_failing_writers_embedded_message() {
     let (_dir, path) = temp_copy(&src);
     let original = sha(&path);
     let session = Session::new();
-    let msg = session.open_file_rw(&path).expect("open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("open_file_rw");
     let att = msg
         .attachments()
         .unwrap()
         .into_iter()
         .find(|a| a.is_embedded())
         .expect("an embedded message");
-    let inner = att.open_embedded().unwrap();
+    let mut inner = att.open_embedded().unwrap();
     inner.set(tags::SUBJECT, "inner changed").unwrap();
     let full = inner.to_bytes().expect("to_bytes").len();
     for n in cut_points(full) {
@@ -273,7 +276,7 @@ fn save_to_failing_writers_embedded_message() {
     msg.save_changes().unwrap();
     drop(msg);
     let s2 = Session::new();
-    let back = s2.open_file(&path).unwrap();
+    let back = s2.opener().path(&path).unwrap();
     let att = back
         .attachments()
         .unwrap()
@@ -292,7 +295,7 @@ fn save_as_into_missing_folder_errs() {
     let Some(src) = corpus_file(SAMPLE) else { return };
     let (dir, path) = temp_copy(&src);
     let session = Session::new();
-    let msg = session.open_file(&path).unwrap();
+    let msg = session.opener().path(&path).unwrap();
     let target = dir.path().join("no-such-folder").join("out.msg");
     assert!(msg.save_as(&target).is_err());
     assert!(!dir.path().join("no-such-folder").exists());
@@ -317,7 +320,7 @@ fn child_saves_under_file_size_limit() {
     let path = PathBuf::from(path);
     let before = sha(&path);
     let session = Session::new();
-    let msg = session.open_file_rw(&path).expect("child: open_file_rw");
+    let mut msg = session.opener().read_write().path(&path).expect("child: open_file_rw");
     msg.set(tags::SUBJECT, "too big to save").unwrap();
     msg.set(tags::BODY, "x".repeat(4 << 20)).unwrap();
     let r = msg.save_changes();
@@ -378,7 +381,7 @@ fn save_under_file_size_limit_fails_cleanly() {
         "the child failed:\n{stdout}\n{stderr}"
     );
     let session = Session::new();
-    let back = session.open_file(&path).unwrap();
+    let back = session.opener().path(&path).unwrap();
     assert_eq!(
         back.get(tags::SUBJECT).unwrap().as_deref(),
         Some("saved after the failure")
@@ -413,7 +416,11 @@ fn body_for(i: u64) -> String {
 fn child_saves_forever() {
     let Some(path) = std::env::var_os(ENV_KILL) else { return };
     let session = Session::new();
-    let msg = session.open_file_rw(PathBuf::from(path)).expect("child: open_file_rw");
+    let mut msg = session
+        .opener()
+        .read_write()
+        .path(PathBuf::from(path))
+        .expect("child: open_file_rw");
     for i in 1.. {
         msg.set(tags::SUBJECT, subject_for(i)).unwrap();
         msg.set(tags::BODY, body_for(i)).unwrap();
@@ -429,7 +436,7 @@ fn killed_during_save_leaves_old_or_new_file() {
     let original_sha = sha(&src);
     let (original_subject, original_body) = {
         let s = Session::new();
-        let m = s.open_file(&src).unwrap();
+        let m = s.opener().path(&src).unwrap();
         (m.get(tags::SUBJECT).unwrap(), m.get(tags::BODY).unwrap())
     };
     const RUNS: usize = 30;
@@ -484,7 +491,8 @@ fn killed_during_save_leaves_old_or_new_file() {
         // The file: the original or one complete save.
         let session = Session::new();
         let msg = session
-            .open_file(&path)
+            .opener()
+            .path(&path)
             .unwrap_or_else(|e| panic!("run {run} ({delay:?}): the file does not open after the kill: {e}"));
         let subject = msg.get(tags::SUBJECT).unwrap();
         let outcome = if subject == original_subject {

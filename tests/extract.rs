@@ -159,7 +159,7 @@ fn snapshot(root: &Path, skip: &Path) -> BTreeMap<PathBuf, String> {
 /// A message with one attachment per hostile name (by value), plus an
 /// embedded message with a hostile name.
 fn build(session: &Session) -> Message<'_, oxmsg::ReadWrite> {
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set(tags::SUBJECT, "hostile attachment names").unwrap();
     for (i, name) in hostile_names().iter().enumerate() {
         let att = msg.create_attachment().unwrap();
@@ -172,7 +172,7 @@ fn build(session: &Session) -> Message<'_, oxmsg::ReadWrite> {
     let att = msg.create_attachment().unwrap();
     att.set(tags::ATTACH_LONG_FILENAME, "../../inner evil").unwrap();
     {
-        let inner = att.create_embedded().unwrap();
+        let mut inner = att.create_embedded().unwrap();
         inner.set(tags::SUBJECT, "the embedded one").unwrap();
         inner.save_changes().unwrap();
     }
@@ -224,7 +224,10 @@ fn extract_and_check<A: Access>(msg: &Message<'_, A>, label: &str) {
         if att.is_embedded() {
             assert!(name.ends_with(".msg"), "{label}: embedded message saved as {name:?}");
             let s = Session::new();
-            let m = s.open(Cursor::new(got)).expect("the embedded message's file opens");
+            let m = s
+                .opener()
+                .reader(Cursor::new(got))
+                .expect("the embedded message's file opens");
             assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("the embedded one"));
         } else {
             let mut want = Vec::new();
@@ -283,7 +286,7 @@ fn hostile_names_stay_inside_the_folder() {
 fn hostile_names_stay_inside_the_folder_after_a_round_trip() {
     let session = Session::new();
     let bytes = build(&session).to_bytes().unwrap();
-    let read = session.open(Cursor::new(bytes)).unwrap();
+    let read = session.opener().reader(Cursor::new(bytes)).unwrap();
     extract_and_check(&read, "written and read back");
 }
 
@@ -359,7 +362,7 @@ fn dangling_symlink_in_the_folder_is_not_followed() {
     std::os::unix::fs::symlink(&outside, dir.join("passwd")).unwrap();
     std::os::unix::fs::symlink(base.path().join("outside-msg"), dir.join("inner.msg")).unwrap();
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     let att = msg.create_attachment().unwrap();
     att.set(tags::ATTACH_LONG_FILENAME, "../../etc/passwd").unwrap();
     att.write_data(&mut &b"payload"[..]).unwrap();
@@ -369,7 +372,7 @@ fn dangling_symlink_in_the_folder_is_not_followed() {
     assert!(!outside.exists(), "written through a dangling symlink: {r:?}");
     eprintln!("by value over a dangling symlink: {r:?}");
 
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     let att = msg.create_attachment().unwrap();
     att.set(tags::ATTACH_LONG_FILENAME, "inner.msg").unwrap();
     drop(att.create_embedded().unwrap());
@@ -441,7 +444,7 @@ fn duplicate_long_names_get_distinct_files_without_hanging() {
         let n2 = name.clone();
         std::thread::spawn(move || {
             let session = Session::new();
-            let msg = session.create_in_memory().unwrap();
+            let msg = session.opener().create_in_memory().unwrap();
             for k in 0..2u8 {
                 let att = msg.create_attachment().unwrap();
                 att.set(tags::ATTACH_LONG_FILENAME, n2.as_str()).unwrap();

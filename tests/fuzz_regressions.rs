@@ -70,13 +70,13 @@ fn try_bounded(what: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Stri
 /// write with `to_bytes` and require that what oxmsg wrote opens again.
 fn open_walk(data: Vec<u8>) {
     let session = Session::new();
-    let Ok(msg) = session.open(Cursor::new(data)) else {
+    let Ok(msg) = session.opener().reader(Cursor::new(data)) else {
         return;
     };
     walk(&msg);
     if let Ok(bytes) = msg.to_bytes() {
         let again = Session::new();
-        match again.open(Cursor::new(bytes)) {
+        match again.opener().reader(Cursor::new(bytes)) {
             Ok(copy) => walk(&copy),
             Err(e) => panic!("oxmsg cannot reopen what it wrote: {e}"),
         };
@@ -90,12 +90,17 @@ fn open_walk(data: Vec<u8>) {
 fn must_save_in_place(data: Vec<u8>) {
     let buf = SharedBuf::new(data);
     let session = Session::new();
-    let msg = session.open_rw(buf.clone()).expect("the input opens read-write");
+    let mut msg = session
+        .opener()
+        .read_write()
+        .reader(buf.clone())
+        .expect("the input opens read-write");
     msg.set(tags::SUBJECT, "saved").expect("set");
     msg.save_changes().expect("the input saves in place");
     drop(msg);
     let back = session
-        .open(Cursor::new(buf.contents()))
+        .opener()
+        .reader(Cursor::new(buf.contents()))
         .expect("the saved bytes reopen");
     assert_eq!(back.get(tags::SUBJECT).unwrap().as_deref(), Some("saved"));
 }

@@ -142,7 +142,7 @@ fn expected_json(v: &PropValue) -> Option<Value> {
 }
 
 fn build(session: &Session, path: &Path, depth: u32) -> oxmsg::Result<()> {
-    let msg = session.create(path)?;
+    let mut msg = session.opener().create(path)?;
     fill(&msg, "Top level", depth)?;
     for (t, v) in every_type() {
         msg.set_value(t, v)?;
@@ -175,7 +175,7 @@ fn fill(msg: &oxmsg::Message<'_, oxmsg::ReadWrite>, subject: &str, depth: u32) -
     if depth > 0 {
         let att = msg.create_attachment()?;
         att.set(tags::DISPLAY_NAME, format!("Nested {depth}"))?;
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         fill(&inner, &format!("Nested {depth}"), depth - 1)?;
         inner.save_changes()?;
         drop(inner);
@@ -243,10 +243,13 @@ fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
     }
     let dir = tempfile::tempdir().unwrap();
     for unicode in [true, false] {
-        let session = Session::with_options(SessionOptions {
-            unicode,
-            ..Default::default()
-        });
+        // The ANSI file opts into lossy writing: 世界 is not in code page 1252
+        // (without the option that is an error, tests/safety.rs).
+        let session = Session::with_options(
+            SessionOptions::default()
+                .unicode(unicode)
+                .open(oxmsg::OpenOptions::new().lossy_ansi(!unicode)),
+        );
         let path = dir.path().join(if unicode { "unicode.msg" } else { "ansi.msg" });
         build(&session, &path, 3).unwrap();
 
@@ -287,7 +290,7 @@ fn extract_msg_and_msgconvert_read_what_oxmsg_writes() {
             }
         }
         if !unicode {
-            // "Grüße" is encodable in 1252; 世界 is not and becomes "??".
+            // "Grüße" is encodable in 1252; 世界 is not and, written lossily, becomes "??".
             let raw = v["raw_string8"]["0x6609001E"].as_str().expect("PT_STRING8 stream");
             assert_eq!(raw, hex(&[b"Gr".as_slice(), &[0xFC, 0xDF], b"e, ??"].concat()));
         }
@@ -338,7 +341,7 @@ fn an_extracted_embedded_message_is_a_standalone_msg() {
     let session = Session::new();
     let path = dir.path().join("outer.msg");
     build(&session, &path, 2).unwrap();
-    let msg = session.open_file(&path).unwrap();
+    let msg = session.opener().path(&path).unwrap();
     let att = msg.open_attachment(2).unwrap();
     let inner = att.open_embedded().unwrap();
     let out = dir.path().join("inner.msg");
@@ -353,7 +356,7 @@ fn an_extracted_embedded_message_is_a_standalone_msg() {
     let cf = cfb::open(&out).unwrap();
     assert_eq!(cf.entry("/__properties_version1.0").unwrap().len() % 16, 0);
     assert!(cf.is_storage("/__nameid_version1.0"));
-    let top = session.open_file(&out).unwrap();
+    let top = session.opener().path(&out).unwrap();
     assert!(!top.is_embedded());
     assert_eq!(top.get(tags::SUBJECT).unwrap().as_deref(), Some("Nested 2"));
 }
@@ -376,7 +379,7 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("named.msg");
     let session = Session::new();
-    let m = session.create(&path).unwrap();
+    let mut m = session.opener().create(&path).unwrap();
     m.set(tags::SUBJECT, "Named").unwrap();
     m.set_named(PROJECT, "Apollo").unwrap();
     m.set_named(SEQUENCE, 7).unwrap();
@@ -386,8 +389,8 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
         (tags::DISPLAY_NAME.tag(), PropValue::Unicode("Bob".into())),
         (tags::SMTP_ADDRESS.tag(), PropValue::Unicode("bob@example.com".into())),
         (tags::RECIPIENT_TYPE.tag(), PropValue::Long(1)),
-        (reviewer.tag(), PropValue::Unicode("yes, Bob".into())),
-        (seq.tag(), PropValue::Long(3)),
+        (reviewer.prop_tag(), PropValue::Unicode("yes, Bob".into())),
+        (seq.prop_tag(), PropValue::Long(3)),
     ])])
     .unwrap();
     let a = m.create_attachment().unwrap();
@@ -401,7 +404,13 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
 
     let v = extract_msg(&path);
     let key = |id: u16, t: PropType| format!("0x{:04X}{:04X}", id, t.0);
-    let id = |t: oxmsg::NamedProp| m.ids_from_names(&[t], false).unwrap()[0];
+    let id = |t: oxmsg::NamedProp| {
+        m.ids_from_names(&[t])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>()[0]
+    };
     // The names: extract-msg's map has every one, at the id oxmsg gave it.
     let named = v["named"].as_array().unwrap();
     for (name, want) in [
@@ -441,5 +450,56 @@ fn extract_msg_reads_named_properties_on_a_message_a_recipient_and_an_attachment
     assert_eq!(
         a[key(id(PROJECT.name()), PropType::UNICODE)],
         Value::from("Apollo attachment")
+    );
+}
+
+/// An HTML draft with an inline image, written by `Draft`: extract-msg reads
+/// the same visible text from PR_HTML and from the RTF it de-encapsulates,
+/// and msgconvert makes a text/html part with the image as a related part
+/// carrying its content id.
+#[test]
+fn an_html_draft_with_an_inline_image_reads_the_same_in_extract_msg_and_msgconvert() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("draft.msg");
+    let png: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
+    let html = "<html><body><p>Hello <b>Bob</b> &amp; caf\u{e9},</p><p>the chart:</p><img src=\"cid:chart-1@oxmsg\"><ul><li>one</li><li>two</li></ul></body></html>";
+    let session = Session::new();
+    oxmsg::Draft::new("Draft with a chart")
+        .to("Bob Example", "bob@example.com")
+        .html(html)
+        .inline_image("chart-1@oxmsg", "chart.png", "image/png", png.clone())
+        .save_as(&session, &path)
+        .unwrap();
+
+    let out = Command::new("python3")
+        .arg(interop_dir().join("extract_msg_bodies.py"))
+        .arg(&path)
+        .output()
+        .expect("run python3");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON from extract_msg_bodies");
+    assert!(v.get("error").is_none(), "{v}");
+    let want = "Hello Bob & caf\u{e9}, the chart: one two";
+    assert_eq!(v["html_stored"].as_str(), Some(want), "{v}");
+    assert_eq!(v["html_from_rtf"].as_str(), Some(want), "{v}");
+    assert_eq!(v["rtf_present"], Value::Bool(true));
+
+    let m = msgconvert(&path);
+    assert_eq!(m["subject"].as_str(), Some("Draft with a chart"), "{m}");
+    assert_eq!(m["body_html"], Value::Bool(true), "{m}");
+    let atts = m["attachments"].as_array().unwrap();
+    let image = atts
+        .iter()
+        .find(|a| a["filename"].as_str() == Some("chart.png"))
+        .unwrap_or_else(|| panic!("no image part: {m}"));
+    assert_eq!(image["sha256"].as_str(), Some(sha256_hex(&png).as_str()));
+    assert_eq!(image["content_type"].as_str(), Some("image/png"), "{m}");
+    assert!(
+        image["content_id"]
+            .as_str()
+            .is_some_and(|c| c.contains("chart-1@oxmsg")),
+        "{m}"
     );
 }

@@ -344,7 +344,10 @@ fn corrupt_directory_name_is_corrupt_data_not_io() {
     let mut b = std::fs::read(path).unwrap();
     b[5412] ^= 1 << 4;
     let session = oxmsg::Session::new();
-    let e = session.open(Cursor::new(b)).expect_err("a corrupt directory entry");
+    let e = session
+        .opener()
+        .reader(Cursor::new(b))
+        .expect_err("a corrupt directory entry");
     assert!(
         matches!(e, oxmsg::Error::CorruptData { .. }) && e.scode() == oxmsg::scode::MAPI_E_CORRUPT_DATA,
         "a corrupt directory entry of an in-memory input gave {e:?} (SCODE {:#010x})",

@@ -236,7 +236,7 @@ fn corpus_named_props_agree_with_extract_msg() {
             // are, the map is empty (MS-OXMSG 2.2.3.1), which oxmsg must say.
             let errors = rec["errors"].to_string();
             if errors.contains("named: OleFileError: incorrect OLE sector index for empty stream") {
-                let map = session.open_file(&path).and_then(|m| m.named_props());
+                let map = session.opener().path(&path).and_then(|m| m.named_props());
                 match map {
                     Ok(m) if m.is_empty() => {
                         justified_files.push(format!("{name}: extract-msg read no map (olefile rejects the empty nameid streams' start sector); oxmsg reads the empty map"));
@@ -249,7 +249,7 @@ fn corpus_named_props_agree_with_extract_msg() {
             continue;
         };
         files += 1;
-        let msg = match session.open_file(&path) {
+        let msg = match session.opener().path(&path) {
             Ok(m) => m,
             Err(e) => {
                 unjustified.push(format!("{name}: oxmsg cannot open it: {e}"));
@@ -360,7 +360,7 @@ fn embedded_messages_use_the_top_level_map() {
     assert_eq!(raw_ct, "text/html; charset=\"utf-8\"");
 
     let session = Session::new();
-    let top = session.open_file(&path).unwrap();
+    let top = session.opener().path(&path).unwrap();
     let att = top.open_attachment(0).unwrap();
     let mid = att.open_embedded().unwrap();
     let att2 = mid.open_attachment(0).unwrap();
@@ -382,11 +382,8 @@ fn embedded_messages_use_the_top_level_map() {
         deep.names_from_ids(&[0x8005]).unwrap(),
         vec![NamedProp::string(PS_INTERNET_HEADERS, "content-type")]
     );
-    // A read-only message cannot create mappings.
-    assert!(matches!(
-        deep.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "nope")], true),
-        Err(Error::NoAccess { .. })
-    ));
+    // A read-only message cannot create mappings: that does not compile
+    // (ui-tests/fail/create_named_ids_on_read_only_message.rs).
 }
 
 // ---------------------------------------------------------------------------
@@ -409,7 +406,7 @@ const RCPT_RANK: NamedTag<Long> = NamedTag::id(CUSTOM_SET, 0x0044);
 #[test]
 fn write_and_read_back_on_message_attachment_and_recipient() {
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set(tags::SUBJECT, "named").unwrap();
     let cats = vec!["Red".to_string(), "Project X".to_string()];
     msg.set_named(named::KEYWORDS, cats.clone()).unwrap();
@@ -430,15 +427,15 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     let role = msg.map_named(RCPT_ROLE).unwrap();
     let rank = msg.map_named(RCPT_RANK).unwrap();
     msg.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
-    let row = msg.recipients().unwrap()[0].row_id();
+    let row_id = msg.recipients().unwrap()[0].id();
     let mut props: Vec<(PropTag, PropValue)> = msg.recipients().unwrap()[0].props().to_vec();
-    props.push((role.tag(), PropValue::Unicode("Chair".into())));
-    props.push((rank.tag(), PropValue::Long(1)));
-    msg.modify_recipients([RecipientChange::Modify(row, props)]).unwrap();
+    props.push((role.prop_tag(), PropValue::Unicode("Chair".into())));
+    props.push((rank.prop_tag(), PropValue::Long(1)));
+    msg.modify_recipients([RecipientChange::Modify(row_id, props)]).unwrap();
 
     // Mapping errors.
     assert!(matches!(
-        msg.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "unknown")], false),
+        msg.ids_from_names(&[NamedProp::string(PS_PUBLIC_STRINGS, "unknown")]),
         Err(Error::NameNotMapped { what }) if what.contains("unknown")
     ));
     let err = msg.names_from_ids(&[0x8123]).unwrap_err();
@@ -449,7 +446,11 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     assert_eq!(err.scode(), oxmsg::scode::MAPI_E_NOT_FOUND);
     // PS_MAPI numeric names are the tagged ids themselves (MAPI).
     assert_eq!(
-        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)], false).unwrap(),
+        msg.ids_from_names(&[NamedProp::id(PS_MAPI, 0x0037)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
         vec![0x0037]
     );
     assert_eq!(
@@ -458,8 +459,11 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     );
     // Internet-header names compare case-insensitively and are stored lower-cased.
     let ids = msg
-        .ids_from_names(&[NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")], false)
-        .unwrap();
+        .ids_from_names(&[NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")])
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id())
+        .collect::<Vec<u16>>();
     assert_eq!(
         msg.names_from_ids(&ids).unwrap(),
         vec![NamedProp::string(PS_INTERNET_HEADERS, "x-custom-header")]
@@ -474,7 +478,7 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     let bytes = msg.to_bytes().unwrap();
     drop(msg);
 
-    let read = session.open(Cursor::new(bytes.clone())).unwrap();
+    let read = session.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(read.named_props().unwrap(), before);
     assert!(read.warnings().is_empty(), "{:?}", read.warnings());
     assert_eq!(read.get_named(named::KEYWORDS).unwrap(), Some(cats));
@@ -520,7 +524,7 @@ fn write_and_read_back_on_message_attachment_and_recipient() {
     assert_eq!(streams[ENTRIES].len(), 10 * 8);
 
     // delete_named removes the value, not the mapping.
-    let rw = session.open_rw(Cursor::new(bytes)).unwrap();
+    let rw = session.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     assert!(rw.delete_named(PROJECT).unwrap());
     assert!(!rw.delete_named(PROJECT).unwrap());
     assert!(!rw.delete_named(named::LOCATION).unwrap());
@@ -537,27 +541,38 @@ fn creating_is_all_or_nothing_and_respects_the_limit() {
     let mut opts = oxmsg::SessionOptions::default();
     opts.open.limits = limits;
     let session = Session::with_options(opts);
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     let n = |i: u32| NamedProp::id(CUSTOM_SET, i);
     assert_eq!(
-        msg.ids_from_names(&[n(1), n(2), n(1)], true).unwrap(),
+        msg.create_ids_from_names(&[n(1), n(2), n(1)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
         vec![0x8000, 0x8001, 0x8000]
     );
     assert!(matches!(
-        msg.ids_from_names(&[n(3), n(4)], true),
+        msg.create_ids_from_names(&[n(3), n(4)]),
         Err(Error::NameMapFull)
     ));
     assert_eq!(msg.named_props().unwrap().len(), 2, "nothing added by the failed call");
-    assert_eq!(msg.ids_from_names(&[n(2), n(3)], true).unwrap(), vec![0x8001, 0x8002]);
+    assert_eq!(
+        msg.create_ids_from_names(&[n(2), n(3)])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id())
+            .collect::<Vec<u16>>(),
+        vec![0x8001, 0x8002]
+    );
     assert!(matches!(msg.set_named(SEQ, 1), Err(Error::NameMapFull)));
 
     // A file with more entries than the limit is refused when its map is read.
     let names: Vec<NamedProp> = (0..5).map(n).collect();
     let full = Session::new();
-    let m = full.create_in_memory().unwrap();
-    m.ids_from_names(&names, true).unwrap();
+    let m = full.opener().create_in_memory().unwrap();
+    m.create_ids_from_names(&names).unwrap();
     let bytes = m.to_bytes().unwrap();
-    let read = session.open(Cursor::new(bytes)).unwrap();
+    let read = session.opener().reader(Cursor::new(bytes)).unwrap();
     assert!(matches!(
         read.named_props(),
         Err(Error::LimitExceeded {
@@ -574,7 +589,7 @@ fn creating_is_all_or_nothing_and_respects_the_limit() {
 
 /// The ids oxmsg gives the names of the file at `path`, and its raw streams.
 fn map_of(session: &Session, path: &Path) -> oxmsg::Result<Vec<(u16, NamedProp)>> {
-    session.open_file(path)?.named_props()
+    session.opener().path(path)?.named_props()
 }
 
 #[test]
@@ -602,13 +617,13 @@ fn corpus_round_trip_keeps_the_map() {
         let copy = tmp.path().join(&name);
         std::fs::copy(&src, &copy).unwrap();
         {
-            let Ok(msg) = session.open_file_rw(&copy) else {
+            let Ok(mut msg) = session.opener().read_write().path(&copy) else {
                 skipped.push(name);
                 continue;
             };
             // A file with properties that cannot be read saves only once
             // the loss is accepted.
-            if let Err(e) = common::save_accepting_damage(&msg) {
+            if let Err(e) = common::save_accepting_damage(&mut msg) {
                 problems.push(format!("{name}: save_changes failed: {e}"));
                 continue;
             }
@@ -639,11 +654,11 @@ fn corpus_round_trip_keeps_the_map() {
         // One new mapping: old ids unchanged, the new one appended, the old
         // bytes of the three streams a prefix of the new ones.
         {
-            let msg = session.open_file_rw(&copy).unwrap();
+            let mut msg = session.opener().read_write().path(&copy).unwrap();
             msg.set_named(NEW, "added").unwrap();
             msg.save_changes().unwrap();
         }
-        let reread = session.open_file(&copy).unwrap();
+        let reread = session.opener().path(&copy).unwrap();
         let grown = reread.named_props().unwrap();
         let old_len = orig.get(ENTRIES).map_or(0, |e| e.len() / 8);
         let new_id = 0x8000 + old_len as u16;
@@ -713,7 +728,7 @@ fn new_message_map_and_crc_vector() {
     // digest §3.8: "x-mailer" → CRC 0xFF504E89, bucket 0x100F with GUID index 3.
     assert_eq!(crc32(&utf16le("x-mailer")), 0xFF50_4E89);
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     assert!(msg.named_props().unwrap().is_empty());
     msg.set_named(named::X_MAILER, "oxmsg").unwrap();
     let streams = nameid_streams(&msg.to_bytes().unwrap());
@@ -721,7 +736,7 @@ fn new_message_map_and_crc_vector() {
     assert_eq!(streams[ENTRIES], [0, 0, 0, 0, 7, 0, 0, 0]);
     assert_eq!(streams["__SUBSTG1.0_100F0102"], [0x89, 0x4E, 0x50, 0xFF, 7, 0, 0, 0]);
     // An empty map still writes the three base streams (zero length).
-    let empty = session.create_in_memory().unwrap();
+    let empty = session.opener().create_in_memory().unwrap();
     let streams = nameid_streams(&empty.to_bytes().unwrap());
     for s in [GUIDS, ENTRIES, STRINGS] {
         assert_eq!(streams.get(s).map(Vec::len), Some(0), "{s}");
@@ -761,7 +776,7 @@ fn extract_msg_reads_named_properties_and_an_appointment() {
     const KEYWORDS: NamedTag<MvUnicode> = named::KEYWORDS;
 
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set(tags::MESSAGE_CLASS, "IPM.Appointment").unwrap();
     msg.set(tags::SUBJECT, "Planning meeting").unwrap();
     msg.set(tags::BODY, "Agenda: everything.").unwrap();
@@ -882,7 +897,7 @@ fn with_nameid(bytes: &[u8], streams: &[(&str, Option<&[u8]>)]) -> Vec<u8> {
 #[test]
 fn damaged_entries_warn_and_survive_a_save() {
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set_named(SEQ, 1).unwrap(); // 0x8000, GUID index 3
     msg.set_named(PROJECT, "p").unwrap(); // 0x8001, string
     let good = msg.to_bytes().unwrap();
@@ -892,17 +907,17 @@ fn damaged_entries_warn_and_survive_a_save() {
     entries[4..6].copy_from_slice(&(9u16 << 1).to_le_bytes());
     let bad = with_nameid(&good, &[(ENTRIES, Some(&entries))]);
 
-    let read = session.open_rw(Cursor::new(bad)).unwrap();
+    let read = session.opener().read_write().reader(Cursor::new(bad)).unwrap();
     assert!(
-        read.warnings().iter().all(|w| !w.contains("nameid")),
+        read.warnings().iter().all(|w| !w.path.contains("nameid")),
         "read on first use"
     );
     assert_eq!(read.named_props().unwrap(), vec![(0x8001, PROJECT.name())]);
     let warnings = read.warnings();
     assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("__nameid_version1.0") && w.contains("GUID index 9")),
+        warnings.iter().any(|w| w.path.contains("__nameid_version1.0")
+            && w.reason.contains("GUID index 9")
+            && w.kind == oxmsg::WarningKind::ReadPast),
         "{warnings:?}"
     );
     assert!(
@@ -922,10 +937,12 @@ fn damaged_entries_warn_and_survive_a_save() {
     // A map whose string stream is missing: string names cannot be read,
     // numeric ones can.
     let no_strings = with_nameid(&good, &[(STRINGS, None)]);
-    let read = session.open(Cursor::new(no_strings)).unwrap();
+    let read = session.opener().reader(Cursor::new(no_strings)).unwrap();
     assert_eq!(read.named_props().unwrap(), vec![(0x8000, SEQ.name())]);
     assert!(
-        read.warnings().iter().any(|w| w.contains("no __substg1.0_00040102")),
+        read.warnings()
+            .iter()
+            .any(|w| w.reason.contains("no __substg1.0_00040102")),
         "{:?}",
         read.warnings()
     );

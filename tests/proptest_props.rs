@@ -197,7 +197,7 @@ fn fill(m: &Message<'_, oxmsg::ReadWrite>, g: &GenMessage) {
                 a.write_data(&mut &d[..]).unwrap();
             }
             Content::Embedded(inner) => {
-                let e = a.create_embedded().unwrap();
+                let mut e = a.create_embedded().unwrap();
                 fill(&e, inner);
                 e.save_changes().unwrap();
             }
@@ -285,7 +285,7 @@ proptest! {
     #[test]
     fn random_property_sets_round_trip(g in message(0)) {
         let session = Session::new();
-        let m = session.create_in_memory().unwrap();
+        let m = session.opener().create_in_memory().unwrap();
         fill(&m, &g);
         // Before the write, the handle holds what was set.
         check_message(&m, &g, "in memory")?;
@@ -299,7 +299,7 @@ proptest! {
         }
         let bytes = m.to_bytes().unwrap();
         drop(m);
-        let back = session.open(Cursor::new(bytes)).unwrap();
+        let back = session.opener().reader(Cursor::new(bytes)).unwrap();
         check_message(&back, &g, "reopened")?;
         let mut after = BTreeMap::new();
         all_props(&back, "/", &mut after);

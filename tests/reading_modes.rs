@@ -3,13 +3,13 @@
 
 use std::io::{Cursor, Write};
 
-use oxmsg::{tags, Error, Limits, OpenOptions, RecipientType, Session};
+use oxmsg::{tags, Error, Limits, OpenOptions, RecipientType, Session, WarningKind};
 
 /// A message with a subject, a body, two recipients and two attachments,
 /// the second holding an embedded message.
 fn sample() -> Vec<u8> {
     let s = Session::new();
-    let m = s.create_in_memory().unwrap();
+    let m = s.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Subject").unwrap();
     m.set(tags::BODY, "Body").unwrap();
     m.add_recipient(RecipientType::To, "Ann", "ann@example.com").unwrap();
@@ -20,7 +20,7 @@ fn sample() -> Vec<u8> {
     a.save_changes().unwrap();
     drop(a);
     let a = m.create_attachment().unwrap();
-    let e = a.create_embedded().unwrap();
+    let mut e = a.create_embedded().unwrap();
     e.set(tags::SUBJECT, "Inner").unwrap();
     e.save_changes().unwrap();
     drop(e);
@@ -38,10 +38,7 @@ fn edit(bytes: Vec<u8>, f: impl FnOnce(&mut cfb::CompoundFile<Cursor<Vec<u8>>>))
 }
 
 fn strict() -> OpenOptions {
-    OpenOptions {
-        strict: true,
-        ..Default::default()
-    }
+    OpenOptions::new().strict(true)
 }
 
 #[test]
@@ -49,17 +46,18 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
 
-    let m = s.open(Cursor::new(bytes.clone())).unwrap();
+    let m = s.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap(), None);
     assert_eq!(m.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     let w = m.warnings();
     assert!(
-        w.iter().any(|w| w.contains("0x0037001F") && w.starts_with("/:")),
+        w.iter()
+            .any(|w| w.reason.contains("0x0037001F") && w.path == "/" && w.kind == WarningKind::Skipped),
         "{w:?}"
     );
     drop(m);
 
-    match s.open_with(Cursor::new(bytes), &strict()) {
+    match s.opener().options(strict()).reader(Cursor::new(bytes)) {
         Err(Error::CorruptData { path, detail, .. }) => {
             assert_eq!(path, "/");
             assert!(detail.contains("0x0037001F"), "{detail}");
@@ -72,21 +70,22 @@ fn an_entry_without_its_stream_is_skipped_leniently_and_refused_strictly() {
 fn saving_a_damaged_message_needs_an_explicit_choice() {
     let bytes = edit(sample(), |cf| cf.remove_stream("/__substg1.0_0037001F").unwrap());
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
-    m.set(tags::IMPORTANCE, 2).unwrap();
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
     match m.save_changes() {
         Err(Error::DamageNotAccepted { skipped }) => {
             assert_eq!(skipped.len(), 1);
-            assert!(skipped[0].contains("0x0037001F"));
+            assert!(skipped[0].reason.contains("0x0037001F"));
+            assert_eq!(skipped[0].kind, WarningKind::Skipped);
         }
         other => panic!("a save must not drop skipped items silently: {other:?}"),
     }
     // The copy to bytes is refused the same way, until the caller accepts.
     assert!(matches!(m.to_bytes(), Err(Error::DamageNotAccepted { .. })));
-    m.accept_damage();
+    m.accept_damage().unwrap();
     let saved = m.to_bytes().unwrap();
-    let back = s.open(Cursor::new(saved)).unwrap();
-    assert_eq!(back.get(tags::IMPORTANCE).unwrap(), Some(2));
+    let back = s.opener().reader(Cursor::new(saved)).unwrap();
+    assert_eq!(back.get(tags::IMPORTANCE).unwrap(), Some(oxmsg::Importance::High));
     assert_eq!(back.get(tags::BODY).unwrap().as_deref(), Some("Body"));
     assert_eq!(back.recipients().unwrap().len(), 2);
     assert!(back.warnings().is_empty(), "{:?}", back.warnings());
@@ -101,18 +100,20 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
         s.write_all(&[1, 2, 3]).unwrap(); // shorter than its 8-byte header
     });
     let s = Session::new();
-    let m = s.open(Cursor::new(bytes.clone())).unwrap();
+    let m = s.opener().reader(Cursor::new(bytes.clone())).unwrap();
     let rows = m.recipients().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].display_name().as_deref(), Some("Ann"));
     assert!(
-        m.warnings().iter().any(|w| w.contains("recipient #1")),
+        m.warnings()
+            .iter()
+            .any(|w| w.reason.contains("recipient #1") && w.kind == WarningKind::Skipped),
         "{:?}",
         m.warnings()
     );
     drop(m);
 
-    let m = s.open_with(Cursor::new(bytes.clone()), &strict()).unwrap();
+    let m = s.opener().options(strict()).reader(Cursor::new(bytes.clone())).unwrap();
     match m.recipients() {
         Err(Error::CorruptData { path, .. }) => {
             assert_eq!(path, "/__recip_version1.0_#00000001/__properties_version1.0")
@@ -122,7 +123,7 @@ fn a_broken_recipient_is_skipped_leniently_and_refused_strictly() {
     drop(m);
 
     // A save after reading the recipients would drop the broken one.
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let mut m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     m.recipients().unwrap();
     assert!(matches!(m.save_changes(), Err(Error::DamageNotAccepted { .. })));
 }
@@ -137,13 +138,15 @@ fn a_broken_attachment_is_skipped_and_kept_whole_by_a_save() {
         s.write_all(broken).unwrap();
     });
     let s = Session::new();
-    let m = s.open_rw(Cursor::new(bytes)).unwrap();
+    let m = s.opener().read_write().reader(Cursor::new(bytes)).unwrap();
     assert_eq!(m.attachment_numbers().unwrap(), vec![0, 1]);
     let atts = m.attachments().unwrap();
     assert_eq!(atts.iter().map(|a| a.num()).collect::<Vec<_>>(), vec![1]);
     drop(atts);
     assert!(
-        m.warnings().iter().any(|w| w.contains("attachment #0")),
+        m.warnings()
+            .iter()
+            .any(|w| w.reason.contains("attachment #0") && w.kind == WarningKind::ReadPast),
         "{:?}",
         m.warnings()
     );
@@ -170,7 +173,7 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_children = 1;
-    match s.open_with(Cursor::new(bytes.clone()), &opts) {
+    match s.opener().options(opts.clone()).reader(Cursor::new(bytes.clone())) {
         Err(Error::LimitExceeded {
             limit,
             value,
@@ -185,7 +188,11 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_depth = 0;
-    let m = s.open_with(Cursor::new(bytes.clone()), &opts).unwrap();
+    let m = s
+        .opener()
+        .options(opts.clone())
+        .reader(Cursor::new(bytes.clone()))
+        .unwrap();
     let a = m.open_attachment(1).unwrap();
     match a.open_embedded() {
         Err(Error::LimitExceeded { limit, .. }) => assert_eq!(limit, "max_depth"),
@@ -196,7 +203,11 @@ fn limits_name_the_limit_and_the_place() {
 
     let mut opts = OpenOptions::default();
     opts.limits.max_value_bytes = 4;
-    let m = s.open_with(Cursor::new(bytes.clone()), &opts).unwrap();
+    let m = s
+        .opener()
+        .options(opts.clone())
+        .reader(Cursor::new(bytes.clone()))
+        .unwrap();
     match m.get(tags::SUBJECT) {
         Err(Error::LimitExceeded { limit, value, path, .. }) => {
             assert_eq!(limit, "max_value_bytes");
@@ -212,7 +223,7 @@ fn limits_name_the_limit_and_the_place() {
     let mut opts = OpenOptions::default();
     opts.limits.max_property_stream_bytes = 40;
     assert!(matches!(
-        s.open_with(Cursor::new(bytes), &opts),
+        s.opener().options(opts.clone()).reader(Cursor::new(bytes)),
         Err(Error::LimitExceeded {
             limit: "max_property_stream_bytes",
             ..

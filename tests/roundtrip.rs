@@ -127,7 +127,8 @@ fn diff_snap(a: &Snap, b: &Snap, at: &str, out: &mut Vec<String>) {
 fn snapshot_file(path: &Path) -> Snap {
     let session = Session::new();
     let m = session
-        .open_file(path)
+        .opener()
+        .path(path)
         .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     snap(&m)
 }
@@ -201,12 +202,14 @@ fn corpus_unchanged_save_keeps_everything() {
         let before = snapshot_file(&rec.msg);
         {
             let session = Session::new();
-            let m = session
-                .open_file_rw(&copy)
+            let mut m = session
+                .opener()
+                .read_write()
+                .path(&copy)
                 .unwrap_or_else(|e| panic!("{}: open_file_rw: {e}", rec.name));
             // A file with properties that cannot be read (an entry without
             // its stream) saves only once the loss is accepted.
-            if let Err(e) = common::save_accepting_damage(&m) {
+            if let Err(e) = common::save_accepting_damage(&mut m) {
                 t.disagree("save_changes", &rec.name, format!("{e}"));
                 continue;
             }
@@ -361,7 +364,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // Opened read-write, nothing done, dropped.
     {
         let session = Session::new();
-        let _m = session.open_file_rw(&copy).unwrap();
+        let _m = session.opener().read_write().path(&copy).unwrap();
     }
     assert_eq!(file_sha(&copy), sha, "open_file_rw + drop changed the file");
 
@@ -369,7 +372,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // and dropped without SaveChanges: MAPI discards.
     {
         let session = Session::new();
-        let m = session.open_file_rw(&copy).unwrap();
+        let m = session.opener().read_write().path(&copy).unwrap();
         m.set(tags::SUBJECT, "changed but never saved").unwrap();
         m.delete(tags::BODY).unwrap();
         m.add_recipient(RecipientType::Cc, "X", "x@example.com").unwrap();
@@ -388,7 +391,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     {
         let session = Session::new();
         {
-            let m = session.open_file_rw(&copy).unwrap();
+            let m = session.opener().read_write().path(&copy).unwrap();
             m.set(tags::SUBJECT, "closed without saving").unwrap();
         }
         session.close();
@@ -398,7 +401,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
     // save_changes on an attachment only, never on the message.
     {
         let session = Session::new();
-        let m = session.open_file_rw(&copy).unwrap();
+        let m = session.opener().read_write().path(&copy).unwrap();
         let a = m.create_attachment().unwrap();
         a.set(tags::ATTACH_LONG_FILENAME, "never.txt").unwrap();
         a.save_changes().unwrap();
@@ -414,7 +417,7 @@ fn unsaved_changes_leave_the_file_byte_identical() {
 
     // And the file still reads as before.
     let s = Session::new();
-    let m = s.open_file(&copy).unwrap();
+    let m = s.opener().path(&copy).unwrap();
     assert_ne!(
         m.get(tags::SUBJECT).unwrap().as_deref(),
         Some("changed but never saved")
@@ -481,7 +484,7 @@ fn edit_keeps_untouched(in_place: bool) {
     let tree_before = tree_upper(&copy);
     {
         let session = Session::new();
-        let edit = |m: &Message<'_, oxmsg::ReadWrite>| {
+        let edit = |m: &mut Message<'_, oxmsg::ReadWrite>| {
             m.set(tags::SUBJECT, "A new subject — édité").unwrap();
             let a = m.open_attachment(0).unwrap();
             a.set(tags::DISPLAY_NAME, "renamed attachment").unwrap();
@@ -491,9 +494,9 @@ fn edit_keeps_untouched(in_place: bool) {
         };
         if in_place {
             let f = std::fs::OpenOptions::new().read(true).write(true).open(&copy).unwrap();
-            edit(&session.open_rw(f).unwrap());
+            edit(&mut session.opener().read_write().reader(f).unwrap());
         } else {
-            edit(&session.open_file_rw(&copy).unwrap());
+            edit(&mut session.opener().read_write().path(&copy).unwrap());
         }
     }
     let after = snapshot_file(&copy);
@@ -512,7 +515,7 @@ fn edit_keeps_untouched(in_place: bool) {
         "{diffs:?}"
     );
     let s = Session::new();
-    let m = s.open_file(&copy).unwrap();
+    let m = s.opener().path(&copy).unwrap();
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("A new subject — édité"));
     assert_eq!(
         m.open_attachment(0)
@@ -584,13 +587,13 @@ fn save_read_only_returns_a_read_only_message_with_the_saved_value() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("ro.msg");
     let session = Session::new();
-    let m = session.create(&path).unwrap();
+    let m = session.opener().create(&path).unwrap();
     m.set(tags::SUBJECT, "saved then read-only").unwrap();
     let ro: Message<'_, oxmsg::ReadOnly> = m.save_read_only().unwrap();
     assert_eq!(ro.get(tags::SUBJECT).unwrap().as_deref(), Some("saved then read-only"));
     drop(ro);
     let s2 = Session::new();
-    let back = s2.open_file(&path).unwrap();
+    let back = s2.opener().path(&path).unwrap();
     assert_eq!(
         back.get(tags::SUBJECT).unwrap().as_deref(),
         Some("saved then read-only")
@@ -598,13 +601,13 @@ fn save_read_only_returns_a_read_only_message_with_the_saved_value() {
 
     // On an existing file too.
     drop(back);
-    let m = session.open_file_rw(&path).unwrap();
+    let m = session.opener().read_write().path(&path).unwrap();
     m.set(tags::SUBJECT, "second").unwrap();
     let ro = m.save_read_only().unwrap();
     assert_eq!(ro.get(tags::SUBJECT).unwrap().as_deref(), Some("second"));
     drop(ro);
     assert_eq!(
-        s2.open_file(&path).unwrap().get(tags::SUBJECT).unwrap().as_deref(),
+        s2.opener().path(&path).unwrap().get(tags::SUBJECT).unwrap().as_deref(),
         Some("second")
     );
 }
@@ -676,7 +679,7 @@ fn every_type_for(unicode: bool) -> Vec<(PropTag, PropValue)> {
 /// data) and on a recipient, plus an embedded message.
 fn build_every_type<'s>(session: &'s Session) -> Message<'s, oxmsg::ReadWrite> {
     let every_type = || every_type_for(session.options().unicode);
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Hi").unwrap();
     for (t, v) in every_type() {
         m.set_value(t, v).unwrap();
@@ -701,7 +704,7 @@ fn build_every_type<'s>(session: &'s Session) -> Message<'s, oxmsg::ReadWrite> {
         let a = m.create_attachment().unwrap();
         a.set(tags::DISPLAY_NAME, "inner message").unwrap();
         {
-            let inner = a.create_embedded().unwrap();
+            let mut inner = a.create_embedded().unwrap();
             inner.set(tags::SUBJECT, "embedded subject").unwrap();
             for (t, v) in every_type() {
                 inner.set_value(t, v).unwrap();
@@ -780,7 +783,7 @@ fn every_property_type_round_trips_unicode() {
     let in_memory = snap(&m);
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes.clone())).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert!(back.is_unicode());
     assert_every_type(&back, true, "unicode");
     // And nothing else changed between the handle and the written file.
@@ -799,19 +802,19 @@ fn every_property_type_round_trips_unicode() {
 #[test]
 fn new_embedded_attachment_lists_pr_attach_data_obj() {
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     let a = m.create_attachment().unwrap();
     {
-        let inner = a.create_embedded().unwrap();
+        let mut inner = a.create_embedded().unwrap();
         inner.set(tags::SUBJECT, "inner").unwrap();
         inner.save_changes().unwrap();
     }
     a.save_changes().unwrap();
-    assert_eq!(a.method().unwrap(), Some(5));
+    assert_eq!(a.method().unwrap(), Some(oxmsg::AttachMethod::EmbeddedMessage));
     assert!(a.is_embedded());
     // After a write and a reopen the entry is there (written by save.rs).
     drop(a);
-    let back = session.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     let listed = back.attachments().unwrap()[0].prop_list().unwrap();
     assert!(listed.contains(&PropTag(0x3701_000D)), "reopened: {listed:?}");
     // And before it is written: create_embedded adds the PT_OBJECT entry.
@@ -825,16 +828,13 @@ fn new_embedded_attachment_lists_pr_attach_data_obj() {
 
 #[test]
 fn every_property_type_round_trips_ansi() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
     let m = build_every_type(&session);
     assert!(!m.is_unicode());
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes)).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes)).unwrap();
     assert!(!back.is_unicode());
     assert_every_type(&back, false, "ansi");
     // Strings are PT_STRING8 everywhere: no PT_UNICODE tag is written.
@@ -851,11 +851,17 @@ fn every_property_type_round_trips_ansi() {
         Some(PropType::STRING8)
     );
     drop(back);
-    // A character the code page cannot encode becomes '?' (mapi-digest 2.1
+    // A character the code page cannot encode is an error naming the
+    // property; with lossy writing chosen it becomes '?' (mapi-digest 2.1
     // SetProps [REC], as WideCharToMultiByte does).
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
+    assert!(matches!(
+        m.set(tags::SUBJECT, "a世b"),
+        Err(oxmsg::Error::BadValue { tag, .. }) if tag.id() == tags::SUBJECT.id()
+    ));
+    let m = session.opener().lossy_ansi(true).create_in_memory().unwrap();
     m.set(tags::SUBJECT, "a世b").unwrap();
-    let back = session.open(Cursor::new(m.to_bytes().unwrap())).unwrap();
+    let back = session.opener().reader(Cursor::new(m.to_bytes().unwrap())).unwrap();
     assert_eq!(back.raw_string8(tags::SUBJECT).unwrap().as_deref(), Some(&b"a?b"[..]));
 }
 
@@ -1076,12 +1082,9 @@ fn written_file_follows_ms_oxmsg_layout() {
 
 #[test]
 fn ansi_file_has_no_store_unicode_ok() {
-    let opts = SessionOptions {
-        unicode: false,
-        ..Default::default()
-    };
+    let opts = SessionOptions::default().unicode(false);
     let session = Session::with_options(opts);
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "Hi").unwrap();
     let bytes = m.to_bytes().unwrap();
     drop(m);
@@ -1120,7 +1123,7 @@ fn empty_strings_are_not_written() {
     // MS-OXMSG 2.4.2.2: zero-length string streams are forbidden (Outlook
     // 2003-2010 refuse the file); the property is left out instead.
     let session = Session::new();
-    let m = session.create_in_memory().unwrap();
+    let m = session.opener().create_in_memory().unwrap();
     m.set(tags::SUBJECT, "").unwrap();
     m.set_value(
         PropTag::new(0x6800, PropType::STRING8),
@@ -1132,7 +1135,7 @@ fn empty_strings_are_not_written() {
     .unwrap();
     let bytes = m.to_bytes().unwrap();
     drop(m);
-    let back = session.open(Cursor::new(bytes.clone())).unwrap();
+    let back = session.opener().reader(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(back.get(tags::SUBJECT).unwrap(), None);
     assert_eq!(back.get_value(PropTag::new(0x6800, PropType::STRING8)).unwrap(), None);
     let (_d, path) = to_temp_file(&bytes);
@@ -1149,7 +1152,7 @@ fn corpus_attributes_equal_the_property_stream_flags() {
     let mut t = Tally::default();
     for rec in records(&dir).iter().filter(|r| r.ok()) {
         let session = Session::new();
-        let m = session.open_file(&rec.msg).unwrap();
+        let m = session.opener().path(&rec.msg).unwrap();
         let (mut cf, _) = cfb_open_lenient(&rec.msg);
         check_attributes(&mut t, &rec.name, &mut cf, "", 32, &|tag| m.attributes(tag).unwrap());
         for a in m.attachments().unwrap() {
@@ -1215,9 +1218,9 @@ fn set_attributes_round_trips_and_is_enforced() {
     let path = tmp.path().join("attrs.msg");
     let session = Session::new();
     {
-        let m = session.create(&path).unwrap();
+        let mut m = session.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "read-only subject").unwrap();
-        m.set(tags::IMPORTANCE, 2).unwrap();
+        m.set(tags::IMPORTANCE, oxmsg::Importance::High).unwrap();
         assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr::DEFAULT));
         assert_eq!(
             m.attributes(tags::BODY).unwrap(),
@@ -1242,7 +1245,7 @@ fn set_attributes_round_trips_and_is_enforced() {
     assert_eq!(entries.iter().find(|e| e.tag == 0x0037_001F).unwrap().flags, 0x2);
     assert_eq!(entries.iter().find(|e| e.tag == 0x0017_0003).unwrap().flags, 0x7);
     // Read back and enforced after a reopen.
-    let m = session.open_file_rw(&path).unwrap();
+    let mut m = session.opener().read_write().path(&path).unwrap();
     assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr(PropAttr::READABLE)));
     let e = m.set(tags::SUBJECT, "no").unwrap_err();
     assert!(
@@ -1256,14 +1259,14 @@ fn set_attributes_round_trips_and_is_enforced() {
         "delete of a mandatory property: {e:?}"
     );
     assert_eq!(m.get(tags::SUBJECT).unwrap().as_deref(), Some("read-only subject"));
-    assert_eq!(m.get(tags::IMPORTANCE).unwrap(), Some(2));
+    assert_eq!(m.get(tags::IMPORTANCE).unwrap(), Some(oxmsg::Importance::High));
     // A mandatory but writable property can still be set.
-    m.set(tags::IMPORTANCE, 0).unwrap();
+    m.set(tags::IMPORTANCE, oxmsg::Importance::Low).unwrap();
     // Attributes survive an unrelated save.
     m.set(tags::BODY, "body").unwrap();
     m.save_changes().unwrap();
     drop(m);
-    let m = session.open_file(&path).unwrap();
+    let m = session.opener().path(&path).unwrap();
     assert_eq!(m.attributes(tags::SUBJECT).unwrap(), Some(PropAttr(PropAttr::READABLE)));
     assert_eq!(m.attributes(tags::IMPORTANCE).unwrap(), Some(PropAttr(0x7)));
     assert_eq!(m.attributes(tags::BODY).unwrap(), Some(PropAttr::DEFAULT));
@@ -1281,7 +1284,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let path = dir.join("m.msg");
     {
         let s = Session::new();
-        let m = s.create(&path).unwrap();
+        let mut m = s.opener().create(&path).unwrap();
         m.set(tags::SUBJECT, "original").unwrap();
         m.save_changes().unwrap();
     }
@@ -1292,7 +1295,7 @@ fn failed_save_leaves_the_old_file_intact() {
     //    (now elsewhere) is unchanged.
     let moved = tmp.path().join("moved");
     let session = Session::new();
-    let m = session.open_file_rw(&path).unwrap();
+    let mut m = session.opener().read_write().path(&path).unwrap();
     m.set(tags::SUBJECT, "changed").unwrap();
     std::fs::rename(&dir, &moved).unwrap();
     let err = m
@@ -1314,7 +1317,8 @@ fn failed_save_leaves_the_old_file_intact() {
     drop(m);
     assert_eq!(
         Session::new()
-            .open_file(&path)
+            .opener()
+            .path(&path)
             .unwrap()
             .get(tags::SUBJECT)
             .unwrap()
@@ -1333,9 +1337,9 @@ fn failed_save_leaves_the_old_file_intact() {
         let _ = std::fs::remove_file(&probe);
         if enforced {
             let s = Session::new();
-            let m = s.open_file_rw(&path);
+            let m = s.opener().read_write().path(&path);
             // Either refused at open (the file itself is writable here) or at save.
-            if let Ok(m) = m {
+            if let Ok(mut m) = m {
                 m.set(tags::SUBJECT, "not allowed").unwrap();
                 assert!(m.save_changes().is_err(), "save into a read-only folder must fail");
             }
@@ -1351,7 +1355,7 @@ fn failed_save_leaves_the_old_file_intact() {
     let blocker = tmp.path().join("blocker");
     std::fs::write(&blocker, b"I am a file").unwrap();
     let s = Session::new();
-    let m = s.create(blocker.join("x.msg")).unwrap();
+    let mut m = s.opener().create(blocker.join("x.msg")).unwrap();
     m.set(tags::SUBJECT, "never").unwrap();
     assert!(m.save_changes().is_err());
     assert_eq!(std::fs::read(&blocker).unwrap(), b"I am a file");

@@ -107,7 +107,7 @@ fn summarize<A: Access>(msg: &Message<'_, A>) -> MsgSummary {
                     AttSummary {
                         num: n,
                         name: r(a.filename()),
-                        method: r(a.method()),
+                        method: r(a.method()).map(|m| m.map(|m| m.value())),
                         data,
                         embedded,
                     }
@@ -124,14 +124,14 @@ fn summarize<A: Access>(msg: &Message<'_, A>) -> MsgSummary {
         recipients: r(msg.recipients()).map(|rs| rs.iter().map(|x| (x.display_name(), x.email())).collect()),
         named_props: r(msg.named_props()).map(|n| n.len()),
         attachments,
-        warnings: msg.warnings(),
+        warnings: msg.warnings().iter().map(|w| w.to_string()).collect(),
     }
 }
 
 /// Opens `path` in a session of its own and summarizes it.
 fn summarize_file(path: &Path) -> R<MsgSummary> {
     let session = Session::new();
-    let msg = session.open_file(path).map_err(|e| e.to_string())?;
+    let msg = session.opener().path(path).map_err(|e| e.to_string())?;
     Ok(summarize(&msg))
 }
 
@@ -268,7 +268,7 @@ fn same_file_walked_on_8_threads_at_once() {
                                     walk::walk_bytes(bytes.clone()).map_err(|e| e.to_string())
                                 } else {
                                     let session = Session::new();
-                                    let m = session.open_file(path).map_err(|e| e.to_string())?;
+                                    let m = session.opener().path(path).map_err(|e| e.to_string())?;
                                     walk::walk_message(&m).map_err(|e| e.to_string())
                                 }
                             })

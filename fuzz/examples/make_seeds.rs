@@ -7,7 +7,7 @@ use oxmsg::{named, tags, Message, ReadWrite, RecipientType, Session, SessionOpti
 fn fill(msg: &Message<'_, ReadWrite>, depth: u32) -> oxmsg::Result<()> {
     msg.set(tags::SUBJECT, "Seed \u{e9}")?;
     msg.set(tags::BODY, "Body text.")?;
-    msg.set(tags::IMPORTANCE, 2)?;
+    msg.set(tags::IMPORTANCE, oxmsg::Importance::High)?;
     msg.add_recipient(RecipientType::To, "Ann", "ann@example.com")?;
     msg.add_recipient(RecipientType::Cc, "Bob", "bob@example.com")?;
     msg.set_named(named::LOCATION, "Room 1")?;
@@ -19,7 +19,7 @@ fn fill(msg: &Message<'_, ReadWrite>, depth: u32) -> oxmsg::Result<()> {
     drop(att);
     if depth > 0 {
         let att = msg.create_attachment()?;
-        let inner = att.create_embedded()?;
+        let mut inner = att.create_embedded()?;
         fill(&inner, depth - 1)?;
         inner.save_changes()?;
         drop(inner);
@@ -32,19 +32,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: make_seeds <corpus dir>")?;
     std::fs::create_dir_all(&dir)?;
     for unicode in [true, false] {
-        let session = Session::with_options(SessionOptions {
-            unicode,
-            ..SessionOptions::default()
-        });
+        let session = Session::with_options(SessionOptions::default().unicode(unicode));
         for depth in 0..3 {
-            let msg = session.create_in_memory()?;
+            let msg = session.opener().create_in_memory()?;
             fill(&msg, depth)?;
             let bytes = msg.to_bytes()?;
             let name = format!("seed-{}-depth{depth}.msg", if unicode { "unicode" } else { "ansi" });
             std::fs::write(std::path::Path::new(&dir).join(&name), &bytes)?;
             println!("{name}: {} bytes", bytes.len());
         }
-        let empty = session.create_in_memory()?;
+        let empty = session.opener().create_in_memory()?;
         let name = format!("seed-{}-empty.msg", if unicode { "unicode" } else { "ansi" });
         std::fs::write(std::path::Path::new(&dir).join(&name), empty.to_bytes()?)?;
     }

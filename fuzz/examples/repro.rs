@@ -9,7 +9,7 @@ fn main() {
     let path = std::env::args().nth(1).expect("usage: repro FILE");
     let data = std::fs::read(&path).expect("read input");
     let session = Session::new();
-    match session.open(std::io::Cursor::new(data.clone())) {
+    match session.opener().reader(std::io::Cursor::new(data.clone())) {
         Ok(msg) => {
             println!("open: ok, {} warnings {:?}", msg.warnings().len(), msg.warnings());
             println!("props: {:?}", msg.props().map(|p| p.len()));
@@ -22,14 +22,14 @@ fn main() {
     };
     let buf = SharedBuf::new(data);
     let session = Session::new();
-    match session.open_rw(buf.clone()) {
-        Ok(msg) => {
+    match session.opener().read_write().reader(buf.clone()) {
+        Ok(mut msg) => {
             println!("open_rw: ok");
             println!("set: {:?}", msg.set(tags::SUBJECT, "fuzzed subject"));
             println!("save_changes: {:?}", msg.save_changes());
             drop(msg);
             let check = Session::new();
-            match check.open(std::io::Cursor::new(buf.bytes())) {
+            match check.opener().reader(std::io::Cursor::new(buf.bytes())) {
                 Ok(m) => println!("reopen: ok, subject {:?}", m.get(tags::SUBJECT)),
                 Err(e) => println!("reopen: {e}"),
             };

@@ -13,7 +13,7 @@ const SUBJECT: &str = "fuzzed subject";
 fuzz_target!(|data: &[u8]| {
     let buf = SharedBuf::new(data.to_vec());
     let session = Session::new();
-    let Ok(msg) = session.open_rw(buf.clone()) else {
+    let Ok(mut msg) = session.opener().read_write().reader(buf.clone()) else {
         return;
     };
     if msg.set(tags::SUBJECT, SUBJECT).is_err() {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     drop(msg);
     let saved = buf.bytes();
     let check = Session::new();
-    let reopened = match check.open(std::io::Cursor::new(saved)) {
+    let reopened = match check.opener().reader(std::io::Cursor::new(saved)) {
         Ok(m) => m,
         Err(e) => panic!("a message saved in place by oxmsg does not reopen: {e}"),
     };

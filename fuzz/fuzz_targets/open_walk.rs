@@ -7,7 +7,7 @@ use oxmsg::Session;
 
 fuzz_target!(|data: &[u8]| {
     let session = Session::new();
-    let Ok(msg) = session.open(std::io::Cursor::new(data.to_vec())) else {
+    let Ok(msg) = session.opener().reader(std::io::Cursor::new(data.to_vec())) else {
         return;
     };
     oxmsg_fuzz::walk(&msg);

@@ -2,7 +2,7 @@
 //! `tests/compound_differential.rs` and the `compound_diff` fuzz target.
 //!
 //! `cfb` is opened the way oxmsg opens files
-//! (`crate::format::cfb_fixup::open_repaired`, so with its repairs), then
+//! (`crate::compound::repair::open_repaired`, so with its repairs), then
 //! walked; every stream of the walk is read by its path with `read_to_end`.
 //! The index does the same through [`CompoundIndex::walk`],
 //! [`CompoundIndex::entry_by_path`] and [`CompoundIndex::read_stream`]. The
@@ -145,7 +145,7 @@ pub fn cfb_outcome(bytes: &[u8]) -> Outcome {
 }
 
 fn cfb_walk(bytes: &[u8]) -> std::io::Result<Vec<EntrySnapshot>> {
-    let (mut compound, _notes) = crate::format::cfb_fixup::open_repaired(Cursor::new(bytes))?;
+    let (mut compound, _notes) = crate::compound::repair::open_repaired(Cursor::new(bytes))?;
     let walked: Vec<cfb::Entry> = compound.walk().collect();
     let mut entries = Vec::with_capacity(walked.len());
     for entry in walked {
@@ -232,7 +232,7 @@ fn filetime_to_system_time(filetime: u64) -> SystemTime {
 /// For `benches/compound_index.rs`: opens `bytes` with `cfb` as oxmsg does
 /// and reads every stream of the walk by its path; returns the bytes read.
 pub fn cfb_read_all(bytes: &[u8]) -> std::io::Result<usize> {
-    let (mut compound, _notes) = crate::format::cfb_fixup::open_repaired(Cursor::new(bytes))?;
+    let (mut compound, _notes) = crate::compound::repair::open_repaired(Cursor::new(bytes))?;
     let streams: Vec<cfb::Entry> = compound.walk().filter(|e| e.is_stream()).collect();
     let mut total = 0;
     let mut data = Vec::new();

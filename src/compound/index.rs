@@ -12,7 +12,7 @@
 //! # Same answers as `cfb`
 //!
 //! The `cfb` crate (0.16, opened the way oxmsg opens files, through
-//! `crate::format::cfb_fixup::open_repaired`) is the reference. The index
+//! `crate::compound::repair::open_repaired`) is the reference. The index
 //! accepts exactly the files `cfb` accepts in its permissive mode, and
 //! refuses (with an error) the files it refuses; for the files it accepts
 //! it shows the same entries (names, types, CLSIDs, state bits, sizes,
@@ -39,8 +39,8 @@ use std::io;
 use std::ops::Range;
 use std::rc::Rc;
 
+use super::index_repair::{self, Repairs};
 use super::names::{hash_name, Name};
-use super::repair::{self, Repairs};
 
 /// Length of the compound file header (MS-CFB 2.2), in bytes.
 pub(crate) const HEADER_LEN: usize = 512;
@@ -292,7 +292,7 @@ impl CompoundIndex {
         if error.kind() != io::ErrorKind::InvalidData {
             return Err(error);
         }
-        let Some(repairs) = repair::plan(bytes) else {
+        let Some(repairs) = index_repair::plan(bytes) else {
             return Err(error);
         };
         match parse_view(bytes, &repairs) {

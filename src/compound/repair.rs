@@ -1,44 +1,353 @@
-//! The repairs oxmsg makes when `cfb` refuses a file, decided from the
-//! bytes alone.
+//! Opening compound files that `cfb` refuses over a harmless deviation.
 //!
-//! `crate::format::cfb_fixup::open_repaired` shows `cfb` a repaired view
-//! of two harmless deviations (its module documentation says why they are
-//! harmless and when they are not repaired): FAT entries for sectors past
-//! the end of the file that are not `FREESECT` (MS-CFB section 2.3), and
-//! DIFAT slots padded with reserved markers instead of `FREESECT` (section
-//! 2.5). This module is a port of its `plan_repairs` over a byte slice:
-//! [`plan`] accepts and refuses exactly the files it does, but instead of
-//! patched sectors it returns [`Repairs`], which the index applies as it
-//! reads the header's DIFAT, the DIFAT sectors and the FAT. Keep the two in
-//! step: the differential test compares the index with `open_repaired`.
+//! `cfb` 0.16 validates a compound file (MS-CFB) before it hands out any
+//! stream, and even in its permissive mode it refuses a few deviations that
+//! real writers produce and that Windows (ole32) and Python's `olefile`
+//! read without complaint. Rather than fork `cfb` or copy whole files into
+//! memory, [`open_repaired`] puts an overlay reader, [`Repaired`], between
+//! `cfb` and the file. The overlay serves every byte from the file except a
+//! few whole sectors held in memory in repaired form; the file on disk is
+//! never modified. `cfb` stays the compound-file layer: the repair only
+//! changes what it is shown, and only after it has refused the file as is.
+//!
+//! # What is repaired
+//!
+//! * **FAT entries beyond the end of the file that are not free.** The FAT
+//!   is stored in whole sectors (128 entries each in a version 3 file, 1024
+//!   in version 4), so its last sector usually holds entries for sectors the
+//!   file does not have. MS-CFB section 2.3 (Compound File FAT Sectors)
+//!   says the entries that cover sectors past the end of the file are to be
+//!   marked `FREESECT` (0xFFFFFFFF), and `cfb` counts on it (its own
+//!   comments cite that section): once it has dropped the trailing entries
+//!   it forgives (`FREESECT`, zero, `FATSECT`, `DIFSECT`), any entry left
+//!   past the end makes it refuse the file with "Malformed FAT (FAT has 128
+//!   entries, but file has only 16 sectors)". Some writers fill those
+//!   entries with `ENDOFCHAIN` (0xFFFFFFFE) instead: the corpus file
+//!   `oxmsg__no-attachments.msg` has 16 sectors and 112 end-of-chain
+//!   markers after them. Outlook and `olefile` read such files; `olefile`
+//!   simply cuts its FAT to the number of sectors in the file
+//!   (`self.fat = self.fat[:self.nb_sect]` in `loadfat`). The repair shows
+//!   every FAT entry at an index at or past the file's sector count as
+//!   `FREESECT`, which is what MS-CFB asks for.
+//!
+//!   It is harmless because an entry for a sector that does not exist can
+//!   only matter to a chain that reaches that sector, and before repairing
+//!   we check that none does: no FAT entry of an existing sector points past
+//!   the end, and no chain *starts* past the end (the header's directory and
+//!   mini FAT chains, the root entry's mini stream, every stream stored in
+//!   the FAT). A file that fails that check is truncated, not merely
+//!   untidy, and is left to fail with `cfb`'s own error.
+//!
+//! * **DIFAT padding with reserved markers.** The DIFAT (the 109 slots in
+//!   the header, then DIFAT sectors of 127 slots plus a link) lists the FAT
+//!   sectors; unused slots hold `FREESECT`, which MS-CFB (section 2.1)
+//!   defines as marking an unallocated entry of the FAT, mini FAT or DIFAT.
+//!   `cfb` stops at the first `FREESECT` but refuses any reserved value
+//!   (0xFFFFFFFB to 0xFFFFFFFE) with "Initial DIFAT array refers to invalid
+//!   sector index 0xFFFFFFFE" (header) or "DIFAT refers to invalid sector
+//!   index ..." (DIFAT sector). `olefile` stops at either `FREESECT` or
+//!   `ENDOFCHAIN` (`loadfat_sect`). The repair shows such padding as
+//!   `FREESECT`, but only when it is clearly padding: every slot from the
+//!   first reserved value to the end of its sector is `FREESECT` or
+//!   reserved, the sector is the last one of the DIFAT, and the FAT sectors
+//!   listed before it cover every sector of the file (so nothing the file
+//!   holds can be described by a FAT sector the padding hides).
+//!
+//! # What is not repaired
+//!
+//! Everything else `cfb` refuses stays refused, with `cfb`'s error: a file
+//! shorter than a sector or not a compound file; a header with the wrong
+//! byte order, version, sector shift or mini stream cutoff; a DIFAT, FAT,
+//! directory or mini FAT chain that loops or points past the end of the
+//! file (the usual result of truncation); a sector claimed by two chains;
+//! directory entries `cfb` cannot parse (name longer than 64 bytes, unknown
+//! object type or colour, sibling or child index out of range) and
+//! directory trees whose names are out of order. Those are what truncated
+//! and fuzzed files look like, and repairing them would mean guessing.
+//!
+//! # Cost
+//!
+//! Opening a file `cfb` accepts costs the wrapper (and one small shared
+//! slot used to get the file back should `cfb` refuse it) and nothing else.
+//! Only when `cfb` refuses a file with `InvalidData` does [`open_repaired`]
+//! read the header, the DIFAT, the FAT sectors and the directory once more
+//! itself, bounded by the file's length, and keep copies of the (few)
+//! sectors it changes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
 
-use super::index::{
-    le_u32, le_u64, DIFAT_SECTOR, END_OF_CHAIN, FAT_SECTOR, FREE_SECTOR, HEADER_DIFAT_OFFSET, HEADER_DIFAT_SLOTS,
-    HEADER_LEN, MAGIC, MAX_REGULAR_SECTOR, MINI_STREAM_CUTOFF,
-};
-
+/// Length of the compound file header, in bytes.
+const HEADER_LEN: usize = 512;
+/// The compound file signature.
+const MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// Number of DIFAT slots in the header, and where they start.
+const HEADER_DIFAT_SLOTS: usize = 109;
+const HEADER_DIFAT_OFFSET: usize = 76;
+/// The largest regular sector number; everything above it is a marker.
+const MAX_REGULAR_SECTOR: u32 = 0xFFFF_FFFA;
+const FAT_SECTOR: u32 = 0xFFFF_FFFD;
+const DIFAT_SECTOR: u32 = 0xFFFF_FFFC;
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+const FREE_SECTOR: u32 = 0xFFFF_FFFF;
+/// Length of a directory entry, in bytes.
 const DIR_ENTRY_LEN: usize = 128;
+/// Streams at least this long live in the FAT, shorter ones in the mini
+/// stream.
+const MINI_STREAM_CUTOFF: u64 = 4096;
+/// Directory entry object types whose start sector is a FAT chain.
 const OBJ_TYPE_STREAM: u8 = 2;
 const OBJ_TYPE_ROOT: u8 = 5;
-/// How many DIFAT sectors beyond the number the file's size calls for are
-/// followed before the file is given up on (as in `cfb_fixup`).
+/// How many DIFAT sectors beyond the number the file's size calls for the
+/// analysis follows before it gives up on a file.
 const SPARE_DIFAT_SECTORS: u64 = 16;
 
-/// What the index reads differently from the bytes, and why.
-#[derive(Debug, Default)]
-pub(crate) struct Repairs {
-    /// Header DIFAT slots from this one on are read as `FREESECT`.
-    pub(crate) header_difat_free_from: Option<usize>,
-    /// In this DIFAT sector, the slots from this one on (not the link to
-    /// the next DIFAT sector) are read as `FREESECT`.
-    pub(crate) difat_sector_free_from: Option<(u32, usize)>,
-    /// FAT entries at or past the file's sector count are read as
-    /// `FREESECT`.
-    pub(crate) fat_tail_free: bool,
-    /// One human-readable line per repair, as `open_repaired` words them.
-    pub(crate) notes: Vec<String>,
+//===========================================================================//
+
+/// A reader over `F` that shows a few byte ranges of it in repaired form.
+///
+/// Reads are served from the inner file except where they overlap a patch:
+/// a byte range (in practice a whole sector) held in memory. Seeks go to
+/// the inner file, so its length and positions are the file's own. Writes
+/// (when `F` is writable) go through to the inner file and also update any
+/// patch they overlap, so a compound file opened read-write over the
+/// overlay keeps reading back what it wrote. Patches are never written to
+/// the inner file by themselves: a repaired file written through the
+/// overlay keeps its deviation on disk, except where `cfb` happens to
+/// rewrite the bytes concerned.
+pub(crate) struct Repaired<F> {
+    /// The wrapped file; `None` only while being dropped or unwrapped.
+    inner: Option<F>,
+    /// The position of `inner`, when known. Kept equal to the inner file's
+    /// own position so that relative seeks can be passed straight through.
+    pos: Option<u64>,
+    /// Patched byte ranges by start offset; they never overlap and are
+    /// never empty.
+    patches: BTreeMap<u64, Vec<u8>>,
+    /// Where to hand the inner file back if this wrapper is dropped, so
+    /// that a failed `cfb` open (which drops what it was given) does not
+    /// lose the file; see [`open_repaired`].
+    give_back: Option<Arc<Mutex<Option<F>>>>,
+}
+
+impl<F> Repaired<F> {
+    /// Wraps `inner` with no patches: every read is the file's own.
+    pub(crate) fn new(inner: F) -> Self {
+        Repaired {
+            inner: Some(inner),
+            pos: None,
+            patches: BTreeMap::new(),
+            give_back: None,
+        }
+    }
+
+    /// Wraps `inner`, showing each `(offset, bytes)` patch in place of the
+    /// file's bytes there. Patches must not overlap or be empty.
+    fn with_patches(inner: F, patches: Vec<(u64, Vec<u8>)>) -> Self {
+        let mut repaired = Repaired::new(inner);
+        for (offset, bytes) in patches {
+            debug_assert!(!bytes.is_empty());
+            repaired.patches.insert(offset, bytes);
+        }
+        repaired
+    }
+
+    /// Whether any byte range is shown in repaired form.
+    #[cfg(test)]
+    pub(crate) fn is_patched(&self) -> bool {
+        !self.patches.is_empty()
+    }
+
+    /// Unwraps the file, dropping the patches. The file itself was never
+    /// changed by them.
+    #[cfg(test)]
+    pub(crate) fn into_inner(mut self) -> F {
+        self.give_back = None;
+        self.inner.take().expect("Repaired: inner file present")
+    }
+
+    /// Unwraps the file (for handing it back to its owner), dropping the
+    /// patches; `None` when it was lost to a failed read.
+    pub(crate) fn take_inner(mut self) -> Option<F> {
+        self.give_back = None;
+        self.inner.take()
+    }
+
+    fn inner_mut(&mut self) -> io::Result<&mut F> {
+        match self.inner.as_mut() {
+            Some(inner) => Ok(inner),
+            None => Err(io::Error::other("Repaired: inner file missing")),
+        }
+    }
+
+    /// Total number of patched bytes held in memory.
+    #[cfg(test)]
+    fn patched_len(&self) -> usize {
+        self.patches.values().map(Vec::len).sum()
+    }
+}
+
+impl<F: Seek> Repaired<F> {
+    /// The current position, asking the inner file if it is not known.
+    fn position(&mut self) -> io::Result<u64> {
+        match self.pos {
+            Some(pos) => Ok(pos),
+            None => {
+                let pos = self.inner_mut()?.stream_position()?;
+                self.pos = Some(pos);
+                Ok(pos)
+            }
+        }
+    }
+}
+
+impl<F> Drop for Repaired<F> {
+    fn drop(&mut self) {
+        if let (Some(slot), Some(inner)) = (self.give_back.take(), self.inner.take()) {
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            *slot = Some(inner);
+        }
+    }
+}
+
+impl<F: Read + Seek> Read for Repaired<F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.patches.is_empty() {
+            let pos = self.pos.take();
+            let n = self.inner_mut()?.read(buf)?;
+            self.pos = pos.map(|p| p + n as u64);
+            return Ok(n);
+        }
+        let pos = self.position()?;
+        // Inside a patch: serve from it, then move the inner file along.
+        if let Some((&start, bytes)) = self.patches.range(..=pos).next_back() {
+            let within = pos - start;
+            if within < bytes.len() as u64 {
+                let within = within as usize;
+                let n = buf.len().min(bytes.len() - within);
+                buf[..n].copy_from_slice(&bytes[within..within + n]);
+                let new_pos = pos + n as u64;
+                self.pos = None;
+                self.inner_mut()?.seek(SeekFrom::Start(new_pos))?;
+                self.pos = Some(new_pos);
+                return Ok(n);
+            }
+        }
+        // Outside: read from the file, stopping short of the next patch.
+        let limit = match self.patches.range(pos..).next() {
+            Some((&next, _)) => buf.len().min(usize::try_from(next - pos).unwrap_or(usize::MAX)),
+            None => buf.len(),
+        };
+        self.pos = None;
+        let n = self.inner_mut()?.read(&mut buf[..limit])?;
+        self.pos = Some(pos + n as u64);
+        Ok(n)
+    }
+}
+
+impl<F: Seek> Seek for Repaired<F> {
+    fn seek(&mut self, from: SeekFrom) -> io::Result<u64> {
+        self.pos = None;
+        let pos = self.inner_mut()?.seek(from)?;
+        self.pos = Some(pos);
+        Ok(pos)
+    }
+}
+
+impl<F: Write + Seek> Write for Repaired<F> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.patches.is_empty() {
+            let pos = self.pos.take();
+            let n = self.inner_mut()?.write(buf)?;
+            self.pos = pos.map(|p| p + n as u64);
+            return Ok(n);
+        }
+        let pos = self.position()?;
+        self.pos = None;
+        let n = self.inner_mut()?.write(buf)?;
+        self.pos = Some(pos + n as u64);
+        // Keep every patch the write overlaps in step with the file.
+        let end = pos + n as u64;
+        for (&start, bytes) in self.patches.range_mut(..end).rev() {
+            let patch_end = start + bytes.len() as u64;
+            if patch_end <= pos {
+                break; // patches are disjoint and sorted: none further back
+            }
+            let from = start.max(pos);
+            let to = patch_end.min(end);
+            let dst = (from - start) as usize..(to - start) as usize;
+            let src = (from - pos) as usize..(to - pos) as usize;
+            bytes[dst].copy_from_slice(&buf[src]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner_mut()?.flush()
+    }
+}
+
+//===========================================================================//
+
+/// Opens a compound file with `cfb`, repairing known harmless deviations
+/// in memory if `cfb` refuses it as it is.
+///
+/// Returns the compound file and a human-readable description of each
+/// repair made (empty when `cfb` accepted the file unchanged). If `cfb`
+/// refuses the file and no repair explains the refusal, or `cfb` still
+/// refuses the repaired file, returns `cfb`'s error for the file as it is.
+/// See the module documentation for what is repaired and why that is safe.
+/// The inner file is never written to except by the caller through the
+/// returned compound file.
+pub(crate) fn open_repaired<F: Read + Seek>(inner: F) -> io::Result<(cfb::CompoundFile<Repaired<F>>, Vec<String>)> {
+    let slot = Arc::new(Mutex::new(None));
+    let mut first = Repaired::new(inner);
+    first.give_back = Some(Arc::clone(&slot));
+    let original = match cfb::CompoundFile::open(first) {
+        Ok(compound) => return Ok((compound, Vec::new())),
+        Err(err) => err,
+    };
+    if original.kind() != io::ErrorKind::InvalidData {
+        return Err(original);
+    }
+    // `cfb` dropped the wrapper, which handed the file back.
+    let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let Some(mut inner) = taken else {
+        return Err(original);
+    };
+    let Some(plan) = plan_repairs(&mut inner) else {
+        return Err(original);
+    };
+    match cfb::CompoundFile::open(Repaired::with_patches(inner, plan.patches)) {
+        Ok(compound) => Ok((compound, plan.notes)),
+        Err(_) => Err(original),
+    }
+}
+
+/// The repairs for one file: patched sectors and what was done.
+struct Plan {
+    patches: Vec<(u64, Vec<u8>)>,
+    notes: Vec<String>,
+}
+
+fn le_u32(bytes: &[u8], offset: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[offset..offset + 4]);
+    u32::from_le_bytes(word)
+}
+
+fn le_u64(bytes: &[u8], offset: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[offset..offset + 8]);
+    u64::from_le_bytes(word)
+}
+
+fn put_le_u32(bytes: &mut [u8], offset: usize, value: u32) {
+    bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
 }
 
 /// Whether a DIFAT or FAT value is one of the reserved markers
@@ -47,57 +356,54 @@ fn is_marker(value: u32) -> bool {
     value > MAX_REGULAR_SECTOR && value != FREE_SECTOR
 }
 
-/// Whether DIFAT slots from some point on are padding: free or reserved
-/// markers only.
-fn is_padding(slots: &[u32]) -> bool {
-    slots.iter().all(|&v| v > MAX_REGULAR_SECTOR)
-}
-
 /// The geometry of a file, from its header and length.
-struct Layout<'a> {
-    bytes: &'a [u8],
+struct Layout {
     major_version: u16,
     sector_len: usize,
-    /// Sectors after the header, counting a partial last one.
+    /// Sectors in the file after the header, counting a partial last one
+    /// (as `cfb` does).
     num_sectors: u32,
 }
 
-impl Layout<'_> {
+impl Layout {
+    fn sector_offset(&self, sector: u32) -> u64 {
+        (u64::from(sector) + 1) * self.sector_len as u64
+    }
+
     fn entries_per_sector(&self) -> usize {
         self.sector_len / 4
     }
 
-    /// A whole sector of the file, or `None` past its end.
-    fn sector(&self, sector: u32) -> Option<&[u8]> {
+    fn read_sector<F: Read + Seek>(&self, file: &mut F, sector: u32, buf: &mut [u8]) -> Option<()> {
         if sector >= self.num_sectors {
             return None;
         }
-        let start = (sector as usize).checked_add(1)?.checked_mul(self.sector_len)?;
-        self.bytes.get(start..start.checked_add(self.sector_len)?)
-    }
-
-    fn values(&self, sector: u32) -> Option<Vec<u32>> {
-        let bytes = self.sector(sector)?;
-        Some(bytes.chunks_exact(4).map(|c| le_u32(c, 0)).collect())
+        file.seek(SeekFrom::Start(self.sector_offset(sector))).ok()?;
+        file.read_exact(buf).ok()
     }
 }
 
-/// The repairs `open_repaired` would make to `bytes`, or `None` when it
-/// would make none (nothing known to repair, or a file broken in a way no
-/// repair should paper over).
-pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
-    let header = bytes.get(..HEADER_LEN)?;
-    if header.get(..8)? != MAGIC {
+/// Works out the repairs a file needs, reading only its header, DIFAT, FAT
+/// and directory. Returns `None` when there is nothing known to repair or
+/// the file is broken in a way no repair here should paper over.
+fn plan_repairs<F: Read + Seek>(file: &mut F) -> Option<Plan> {
+    let file_len = file.seek(SeekFrom::End(0)).ok()?;
+    if file_len < HEADER_LEN as u64 {
         return None;
     }
-    let major_version = u16::from_le_bytes([*header.get(26)?, *header.get(27)?]);
-    let sector_shift = u16::from_le_bytes([*header.get(30)?, *header.get(31)?]);
+    let mut header = [0u8; HEADER_LEN];
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_exact(&mut header).ok()?;
+    if header[..8] != MAGIC {
+        return None;
+    }
+    let major_version = u16::from_le_bytes([header[26], header[27]]);
+    let sector_shift = u16::from_le_bytes([header[30], header[31]]);
     let sector_len: usize = match (major_version, sector_shift) {
         (3, 9) => 512,
         (4, 12) => 4096,
         _ => return None,
     };
-    let file_len = bytes.len() as u64;
     if file_len < sector_len as u64 {
         return None;
     }
@@ -106,27 +412,36 @@ pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
         return None;
     }
     let layout = Layout {
-        bytes,
         major_version,
         sector_len,
-        num_sectors: u32::try_from(num_sectors).ok()?,
+        num_sectors: num_sectors as u32,
     };
-    let num_fat_sectors = le_u32(header, 44) as usize;
-    let first_dir_sector = le_u32(header, 48);
-    let first_minifat_sector = le_u32(header, 60);
-    let first_difat_sector = le_u32(header, 68);
+    let num_fat_sectors = le_u32(&header, 44) as usize;
+    let first_dir_sector = le_u32(&header, 48);
+    let first_minifat_sector = le_u32(&header, 60);
+    let first_difat_sector = le_u32(&header, 68);
 
-    let mut repairs = Repairs::default();
-    let difat = read_difat(&layout, header, num_fat_sectors, first_difat_sector, &mut repairs)?;
-    if let Some(tail) = read_fat(&layout, &difat)? {
-        check_nothing_reaches_past_end(&layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
-        repairs.notes.push(tail.describe(layout.num_sectors));
-        repairs.fat_tail_free = true;
+    let mut patches = Vec::new();
+    let mut notes = Vec::new();
+
+    let difat = read_difat(
+        file,
+        &layout,
+        &header,
+        num_fat_sectors,
+        first_difat_sector,
+        &mut patches,
+        &mut notes,
+    )?;
+    let tail = read_fat(file, &layout, &difat, &mut patches)?;
+    if let Some(tail) = &tail {
+        check_nothing_reaches_past_end(file, &layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
+        notes.push(tail.describe(layout.num_sectors));
     }
-    if repairs.notes.is_empty() {
+    if patches.is_empty() {
         return None;
     }
-    Some(repairs)
+    Some(Plan { patches, notes })
 }
 
 /// The FAT sector locations, as `cfb` reads them from the DIFAT, plus the
@@ -136,25 +451,32 @@ struct Difat {
     difat_sectors: Vec<u32>,
 }
 
-/// Reads the DIFAT the way `cfb` does, noting padding with reserved markers
-/// in `repairs`.
-fn read_difat(
-    layout: &Layout<'_>,
-    header: &[u8],
+/// Reads the DIFAT the way `cfb` does, repairing padding with reserved
+/// markers (see the module docs). Adds patches for the header or last
+/// DIFAT sector if it repairs them.
+fn read_difat<F: Read + Seek>(
+    file: &mut F,
+    layout: &Layout,
+    header: &[u8; HEADER_LEN],
     num_fat_sectors: usize,
     first_difat_sector: u32,
-    repairs: &mut Repairs,
+    patches: &mut Vec<(u64, Vec<u8>)>,
+    notes: &mut Vec<String>,
 ) -> Option<Difat> {
     let entries_per_sector = layout.entries_per_sector();
+    // FAT sectors needed to describe every sector of the file, and the
+    // DIFAT sectors needed to list that many.
     let fat_needed = u64::from(layout.num_sectors).div_ceil(entries_per_sector as u64).max(1);
     let difat_needed = fat_needed
         .saturating_sub(HEADER_DIFAT_SLOTS as u64)
         .div_ceil(entries_per_sector as u64 - 1);
     let max_difat_sectors = difat_needed + SPARE_DIFAT_SECTORS;
 
-    let slots: Vec<u32> = (0..HEADER_DIFAT_SLOTS)
-        .map(|i| le_u32(header, HEADER_DIFAT_OFFSET + 4 * i))
-        .collect();
+    // The header's slots: `cfb` takes them up to the first FREESECT.
+    let mut slots = [FREE_SECTOR; HEADER_DIFAT_SLOTS];
+    for (i, slot) in slots.iter_mut().enumerate() {
+        *slot = le_u32(header, HEADER_DIFAT_OFFSET + 4 * i);
+    }
     let mut difat: Vec<u32> = Vec::with_capacity(HEADER_DIFAT_SLOTS);
     let mut padded = false;
     for (i, &slot) in slots.iter().enumerate() {
@@ -162,11 +484,15 @@ fn read_difat(
             break;
         }
         if is_marker(slot) {
-            if !is_padding(slots.get(i..)?) || (i as u64) < fat_needed {
+            if !is_padding(&slots[i..]) || (i as u64) < fat_needed {
                 return None;
             }
-            repairs.header_difat_free_from = Some(i);
-            repairs.notes.push(format!(
+            let mut patched = header.to_vec();
+            for j in i..HEADER_DIFAT_SLOTS {
+                put_le_u32(&mut patched, HEADER_DIFAT_OFFSET + 4 * j, FREE_SECTOR);
+            }
+            patches.push((0, patched));
+            notes.push(format!(
                 "header DIFAT slots {i}..{HEADER_DIFAT_SLOTS} were padded \
                  with reserved markers (such as end-of-chain) instead of \
                  free markers; read as free"
@@ -176,8 +502,10 @@ fn read_difat(
         }
         difat.push(slot);
     }
+    // `cfb` keeps all 109 header slots, free ones included.
     difat.resize(HEADER_DIFAT_SLOTS, FREE_SECTOR);
 
+    // The DIFAT sector chain.
     let mut difat_sectors = Vec::new();
     let mut seen = HashSet::new();
     let mut current = if first_difat_sector == FREE_SECTOR {
@@ -185,29 +513,35 @@ fn read_difat(
     } else {
         first_difat_sector
     };
+    let mut buf = vec![0u8; layout.sector_len];
     while current != END_OF_CHAIN && current != FREE_SECTOR {
         if padded || current >= layout.num_sectors || !seen.insert(current) || seen.len() as u64 > max_difat_sectors {
             return None;
         }
-        let values = layout.values(current)?;
-        let (entries, link) = values.split_at(entries_per_sector - 1);
-        let next = *link.first()?;
+        layout.read_sector(file, current, &mut buf)?;
+        let values: Vec<u32> = (0..entries_per_sector).map(|i| le_u32(&buf, 4 * i)).collect();
+        let (entries, next) = values.split_at(entries_per_sector - 1);
+        let next = next[0];
         let listed = difat.iter().filter(|&&v| v != FREE_SECTOR).count();
         match entries.iter().position(|&v| is_marker(v)) {
             Some(i) => {
                 let last = next == END_OF_CHAIN || next == FREE_SECTOR;
-                let before = listed + entries.get(..i)?.iter().filter(|&&v| v != FREE_SECTOR).count();
-                if !last || !is_padding(entries.get(i..)?) || (before as u64) < fat_needed {
+                let before = listed + entries[..i].iter().filter(|&&v| v != FREE_SECTOR).count();
+                if !last || !is_padding(&entries[i..]) || (before as u64) < fat_needed {
                     return None;
                 }
-                repairs.difat_sector_free_from = Some((current, i));
-                repairs.notes.push(format!(
+                let mut patched = buf.clone();
+                for j in i..entries_per_sector - 1 {
+                    put_le_u32(&mut patched, 4 * j, FREE_SECTOR);
+                }
+                patches.push((layout.sector_offset(current), patched));
+                notes.push(format!(
                     "DIFAT sector {current} slots {i}..{} were padded with \
                      reserved markers (such as end-of-chain) instead of free \
                      markers; read as free",
                     entries_per_sector - 1
                 ));
-                difat.extend_from_slice(entries.get(..i)?);
+                difat.extend_from_slice(&entries[..i]);
                 difat.resize(difat.len() + entries.len() - i, FREE_SECTOR);
             }
             None => difat.extend_from_slice(entries),
@@ -215,9 +549,12 @@ fn read_difat(
         difat_sectors.push(current);
         current = next;
     }
+    if current != END_OF_CHAIN && current != FREE_SECTOR {
+        return None;
+    }
 
-    // As `cfb` does: drop zero padding past the header's FAT sector count,
-    // then free slots at the end.
+    // As `cfb` does: drop zero padding past the header's FAT sector count
+    // (rust-cfb issue 41), then free slots at the end.
     while difat.len() > HEADER_DIFAT_SLOTS && difat.len() > num_fat_sectors && difat.last() == Some(&0) {
         difat.pop();
     }
@@ -225,7 +562,7 @@ fn read_difat(
         difat.pop();
     }
     // Every FAT sector must be a distinct sector of the file, and not a
-    // DIFAT sector.
+    // DIFAT sector: otherwise patching one could change another.
     let mut fat_seen = HashSet::new();
     for &sector in &difat {
         if sector >= layout.num_sectors || !fat_seen.insert(sector) || seen.contains(&sector) {
@@ -236,6 +573,12 @@ fn read_difat(
         fat_sectors: difat,
         difat_sectors,
     })
+}
+
+/// Whether DIFAT slots from some point on are padding: free or reserved
+/// markers only.
+fn is_padding(slots: &[u32]) -> bool {
+    slots.iter().all(|&v| v > MAX_REGULAR_SECTOR)
 }
 
 /// The FAT entries past the end of the file that were not free.
@@ -274,14 +617,20 @@ impl Tail {
     }
 }
 
-/// Reads the FAT sectors; returns `Some(None)` if no entry past the end of
-/// the file needs repairing.
-fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
-    let entries_per_sector = layout.entries_per_sector() as u64;
+/// Reads the FAT sectors, patching entries past the end of the file to
+/// `FREESECT`. Returns `Some(None)` if no entry needed it.
+fn read_fat<F: Read + Seek>(
+    file: &mut F,
+    layout: &Layout,
+    difat: &Difat,
+    patches: &mut Vec<(u64, Vec<u8>)>,
+) -> Option<Option<Tail>> {
+    let entries_per_sector = layout.entries_per_sector();
     let num_sectors = u64::from(layout.num_sectors);
-    let covered = difat.fat_sectors.len() as u64 * entries_per_sector;
+    let covered = difat.fat_sectors.len() as u64 * entries_per_sector as u64;
+    let mut fat = Vec::with_capacity(covered.min(num_sectors) as usize);
     let mut tail = Tail {
-        fat: Vec::with_capacity(covered.min(num_sectors) as usize),
+        fat: Vec::new(),
         fat_len: covered,
         end_of_chain: 0,
         fat_difat_markers: 0,
@@ -289,12 +638,15 @@ fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
         sector_numbers: 0,
     };
     let mut repaired = 0u64;
+    let mut buf = vec![0u8; layout.sector_len];
     for (index, &sector) in difat.fat_sectors.iter().enumerate() {
-        let values = layout.values(sector)?;
-        let base = index as u64 * entries_per_sector;
-        for (i, value) in values.into_iter().enumerate() {
+        layout.read_sector(file, sector, &mut buf)?;
+        let base = index as u64 * entries_per_sector as u64;
+        let mut changed = false;
+        for i in 0..entries_per_sector {
+            let value = le_u32(&buf, 4 * i);
             if base + (i as u64) < num_sectors {
-                tail.fat.push(value);
+                fat.push(value);
                 continue;
             }
             match value {
@@ -304,51 +656,66 @@ fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
                 v if is_marker(v) => tail.other_markers += 1,
                 _ => tail.sector_numbers += 1,
             }
+            put_le_u32(&mut buf, 4 * i, FREE_SECTOR);
+            changed = true;
             repaired += 1;
+        }
+        if changed {
+            patches.push((layout.sector_offset(sector), buf.clone()));
         }
     }
     if repaired == 0 {
         return Some(None);
     }
+    // Mark the FAT's own sectors as `cfb` does, whatever the file says.
     for &sector in &difat.difat_sectors {
-        if let Some(entry) = tail.fat.get_mut(sector as usize) {
+        if let Some(entry) = fat.get_mut(sector as usize) {
             *entry = DIFAT_SECTOR;
         }
     }
     for &sector in &difat.fat_sectors {
-        if let Some(entry) = tail.fat.get_mut(sector as usize) {
+        if let Some(entry) = fat.get_mut(sector as usize) {
             *entry = FAT_SECTOR;
         }
     }
+    tail.fat = fat;
     Some(Some(tail))
 }
 
-/// Checks that no chain of the file reaches a sector past its end: no FAT
-/// entry of an existing sector points past the end, and no chain starts
-/// there.
-fn check_nothing_reaches_past_end(
-    layout: &Layout<'_>,
+/// Checks that no chain of the file reaches a sector past its end, so that
+/// the FAT entries of those sectors never mattered: no FAT entry of an
+/// existing sector points past the end, and no chain starts there.
+fn check_nothing_reaches_past_end<F: Read + Seek>(
+    file: &mut F,
+    layout: &Layout,
     fat: &[u32],
     first_dir_sector: u32,
     first_minifat_sector: u32,
 ) -> Option<()> {
     let num_sectors = layout.num_sectors;
     let past_end = |sector: u32| sector <= MAX_REGULAR_SECTOR && sector >= num_sectors;
-    if fat.iter().any(|&next| past_end(next)) || past_end(first_minifat_sector) {
+    // A chain running off the end of the file: the file was truncated.
+    if fat.iter().any(|&next| past_end(next)) {
         return None;
     }
+    if past_end(first_minifat_sector) {
+        return None;
+    }
+    // Walk the directory chain and check where each FAT chain starts.
     let mut seen = HashSet::new();
     let mut current = first_dir_sector;
+    let mut buf = vec![0u8; layout.sector_len];
     while current != END_OF_CHAIN {
         if current >= num_sectors || !seen.insert(current) {
             return None;
         }
-        for entry in layout.sector(current)?.chunks_exact(DIR_ENTRY_LEN) {
-            let obj_type = *entry.get(66)?;
+        layout.read_sector(file, current, &mut buf)?;
+        for entry in buf.chunks_exact(DIR_ENTRY_LEN) {
+            let obj_type = entry[66];
             let start = le_u32(entry, 116);
             let mut len = le_u64(entry, 120);
             if layout.major_version == 3 {
-                len &= 0xFFFF_FFFF;
+                len &= 0xFFFF_FFFF; // version 3 keeps only the low 32 bits
             }
             let in_fat = match obj_type {
                 OBJ_TYPE_STREAM => len >= MINI_STREAM_CUTOFF,
@@ -365,4 +732,551 @@ fn check_nothing_reaches_past_end(
         }
     }
     Some(())
+}
+
+//===========================================================================//
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use std::path::PathBuf;
+
+    const SECTOR: usize = 512;
+
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    /// The streams of the test file, by path.
+    fn contents() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("/small", pattern(100, 1)),
+            ("/big", pattern(10_000, 2)),
+            ("/sub/inner", pattern(5_000, 3)),
+            ("/sub/tiny", pattern(7, 4)),
+        ]
+    }
+
+    /// A valid version 3 compound file holding `contents()`.
+    fn valid_file() -> Vec<u8> {
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+        compound.create_storage("/sub").unwrap();
+        for (path, data) in contents() {
+            compound.create_stream(path).unwrap().write_all(&data).unwrap();
+        }
+        compound.flush().unwrap();
+        compound.into_inner().into_inner()
+    }
+
+    fn sectors_in(bytes: &[u8]) -> usize {
+        bytes.len().div_ceil(SECTOR) - 1
+    }
+
+    /// Sets every FAT entry past the end of the file to `value`, as the
+    /// writer of `oxmsg__no-attachments.msg` did with end-of-chain. Returns
+    /// how many entries that was.
+    fn fill_fat_tail(bytes: &mut [u8], value: u32) -> usize {
+        assert!(le_u32(bytes, HEADER_DIFAT_OFFSET + 4) > MAX_REGULAR_SECTOR);
+        let fat_sector = le_u32(bytes, HEADER_DIFAT_OFFSET) as usize;
+        let num_sectors = sectors_in(bytes);
+        assert!(num_sectors < SECTOR / 4, "test file must leave a FAT tail");
+        let offset = (fat_sector + 1) * SECTOR;
+        for i in num_sectors..SECTOR / 4 {
+            put_le_u32(bytes, offset + 4 * i, value);
+        }
+        SECTOR / 4 - num_sectors
+    }
+
+    fn fat_entry(bytes: &[u8], index: usize) -> u32 {
+        let fat_sector = le_u32(bytes, HEADER_DIFAT_OFFSET) as usize;
+        le_u32(bytes, (fat_sector + 1) * SECTOR + 4 * index)
+    }
+
+    fn read_stream<F: Read + Seek>(compound: &mut cfb::CompoundFile<F>, path: &str) -> Vec<u8> {
+        let mut data = Vec::new();
+        compound.open_stream(path).unwrap().read_to_end(&mut data).unwrap();
+        data
+    }
+
+    fn check_contents<F: Read + Seek>(compound: &mut cfb::CompoundFile<F>) {
+        for (path, data) in contents() {
+            assert_eq!(read_stream(compound, path), data, "{path}");
+        }
+    }
+
+    fn plain_error(bytes: &[u8]) -> String {
+        match cfb::CompoundFile::open(Cursor::new(bytes.to_vec())) {
+            Ok(_) => panic!("plain cfb accepted the file"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn valid_file_needs_no_repair() {
+        let bytes = valid_file();
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
+        assert!(notes.is_empty());
+        check_contents(&mut compound);
+        let repaired = compound.into_inner();
+        assert!(!repaired.is_patched());
+        assert_eq!(repaired.into_inner().into_inner(), bytes);
+    }
+
+    #[test]
+    fn end_of_chain_fat_tail_is_read_as_free() {
+        let mut bytes = valid_file();
+        let filled = fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        let error = plain_error(&bytes);
+        assert!(error.contains("Malformed FAT"), "{error}");
+
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
+        check_contents(&mut compound);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let num_sectors = sectors_in(&bytes);
+        assert!(
+            notes[0].contains(&format!("FAT entries {num_sectors}..128"))
+                && notes[0].contains(&format!("{filled} end-of-chain")),
+            "{notes:?}"
+        );
+        let repaired = compound.into_inner();
+        assert!(repaired.is_patched());
+        assert_eq!(repaired.patched_len(), SECTOR, "only the FAT sector");
+        // The file itself is untouched.
+        assert_eq!(repaired.into_inner().into_inner(), bytes);
+    }
+
+    #[test]
+    fn other_values_in_fat_tail_are_read_as_free() {
+        for value in [0x0000_0003, 0xFFFF_FFFB, FAT_SECTOR, 0x0012_3456] {
+            let mut bytes = valid_file();
+            fill_fat_tail(&mut bytes, value);
+            // Put an end-of-chain last so that `cfb`'s own stripping of
+            // trailing values it forgives does not hide the problem.
+            let fat_sector = le_u32(&bytes, HEADER_DIFAT_OFFSET) as usize;
+            put_le_u32(&mut bytes, (fat_sector + 2) * SECTOR - 4, END_OF_CHAIN);
+            plain_error(&bytes);
+            let (mut compound, notes) = open_repaired(Cursor::new(bytes)).unwrap();
+            check_contents(&mut compound);
+            assert_eq!(notes.len(), 1, "{value:#x}: {notes:?}");
+        }
+    }
+
+    #[test]
+    fn header_difat_padded_with_end_of_chain_is_read_as_free() {
+        let mut bytes = valid_file();
+        for slot in 1..HEADER_DIFAT_SLOTS {
+            put_le_u32(&mut bytes, HEADER_DIFAT_OFFSET + 4 * slot, END_OF_CHAIN);
+        }
+        let error = plain_error(&bytes);
+        assert!(error.contains("Initial DIFAT array"), "{error}");
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
+        check_contents(&mut compound);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("header DIFAT slots 1..109"), "{notes:?}");
+
+        // Both deviations at once.
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes)).unwrap();
+        check_contents(&mut compound);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+    }
+
+    #[test]
+    fn difat_marker_where_a_fat_sector_belongs_still_fails() {
+        let mut bytes = valid_file();
+        put_le_u32(&mut bytes, HEADER_DIFAT_OFFSET, END_OF_CHAIN);
+        let error = plain_error(&bytes);
+        let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+        assert_eq!(got.to_string(), error);
+    }
+
+    /// Reads every stream of `contents()`, which must either come back
+    /// unchanged or fail: never silently differ.
+    fn check_contents_or_errors<F: Read + Seek>(compound: &mut cfb::CompoundFile<F>) -> usize {
+        let mut failed = 0;
+        for (path, data) in contents() {
+            let mut got = Vec::new();
+            let read = compound
+                .open_stream(path)
+                .and_then(|mut stream| stream.read_to_end(&mut got));
+            match read {
+                Ok(_) => assert_eq!(got, data, "{path}"),
+                Err(_) => failed += 1,
+            }
+        }
+        failed
+    }
+
+    #[test]
+    fn truncated_files_still_fail() {
+        let mut bytes = valid_file();
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        assert_eq!(bytes.len() % SECTOR, 0);
+        for len in (0..bytes.len()).step_by(SECTOR / 4) {
+            let cut = &bytes[..len];
+            let error = match cfb::CompoundFile::open(Cursor::new(cut.to_vec())) {
+                Ok(_) => continue,
+                Err(error) => error.to_string(),
+            };
+            match open_repaired(Cursor::new(cut.to_vec())) {
+                Err(got) => assert_eq!(got.to_string(), error, "len {len}"),
+                Ok((mut compound, _)) => {
+                    // Only a cut inside the last sector goes unnoticed by
+                    // the FAT (the sector still counts, as in `cfb`); what
+                    // it lost then fails to read, as it would with `cfb`.
+                    assert!(len > bytes.len() - SECTOR, "len {len}");
+                    assert_eq!(check_contents_or_errors(&mut compound), 1);
+                }
+            }
+        }
+        // The same cut into a file with a tidy FAT behaves the same.
+        let cut = &valid_file()[..bytes.len() - SECTOR / 2];
+        let mut compound = cfb::CompoundFile::open(Cursor::new(cut.to_vec())).unwrap();
+        assert_eq!(check_contents_or_errors(&mut compound), 1);
+    }
+
+    /// The start sector of the stream `name` directly in the root storage,
+    /// found by walking the directory by hand.
+    fn start_sector(bytes: &[u8], name: &str) -> u32 {
+        let wanted: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut sector = le_u32(bytes, 48);
+        while sector != END_OF_CHAIN {
+            let offset = (sector as usize + 1) * SECTOR;
+            for entry in bytes[offset..offset + SECTOR].chunks_exact(128) {
+                let name_len = u16::from_le_bytes([entry[64], entry[65]]);
+                if usize::from(name_len) == wanted.len() + 2 && entry[..wanted.len()] == wanted[..] {
+                    return le_u32(entry, 116);
+                }
+            }
+            sector = fat_entry(bytes, sector as usize);
+        }
+        panic!("no entry {name}");
+    }
+
+    #[test]
+    fn file_cut_before_a_whole_stream_still_fails() {
+        // Add a stream that lands at the end of the file.
+        let mut compound = cfb::CompoundFile::open(Cursor::new(valid_file())).unwrap();
+        compound
+            .create_stream("/last")
+            .unwrap()
+            .write_all(&pattern(8192, 5))
+            .unwrap();
+        compound.flush().unwrap();
+        let mut bytes = compound.into_inner().into_inner();
+        let start = start_sector(&bytes, "last");
+        // Its 16 sectors are the last ones of the file, in one run.
+        assert_eq!(start as usize + 16, sectors_in(&bytes));
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        bytes.truncate((start as usize + 1) * SECTOR);
+        // No sector left in the file points past its end: only the
+        // directory knows that a stream started there.
+        for index in 0..start as usize {
+            let next = fat_entry(&bytes, index);
+            assert!(next >= MAX_REGULAR_SECTOR || next < start);
+        }
+        let error = plain_error(&bytes);
+        let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+        assert_eq!(got.to_string(), error);
+    }
+
+    #[test]
+    fn difat_pointing_past_the_end_still_fails() {
+        let mut bytes = valid_file();
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        put_le_u32(&mut bytes, HEADER_DIFAT_OFFSET, 5000);
+        let error = plain_error(&bytes);
+        let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+        assert_eq!(got.to_string(), error);
+    }
+
+    #[test]
+    fn garbage_directory_still_fails() {
+        let mut bytes = valid_file();
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        let dir = (le_u32(&bytes, 48) as usize + 1) * SECTOR;
+        for byte in &mut bytes[dir..dir + SECTOR] {
+            *byte = 0xA5;
+        }
+        let error = plain_error(&bytes);
+        let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+        assert_eq!(got.to_string(), error);
+    }
+
+    #[test]
+    fn not_a_compound_file_fails() {
+        for bytes in [Vec::new(), b"hello world".to_vec(), vec![0u8; 4096]] {
+            let error = plain_error(&bytes);
+            let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+            assert_eq!(got.to_string(), error);
+        }
+    }
+
+    /// Damages the metadata of a repairable file at pseudo-random places;
+    /// whatever comes out, nothing may panic or hang, and a repaired file
+    /// must not read differently from... anything: just open and walk it.
+    #[test]
+    fn damaged_files_never_panic() {
+        let mut base = valid_file();
+        fill_fat_tail(&mut base, END_OF_CHAIN);
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Header, FAT and directory sectors are where it matters.
+        let fat = (le_u32(&base, HEADER_DIFAT_OFFSET) as usize + 1) * SECTOR;
+        let dir = (le_u32(&base, 48) as usize + 1) * SECTOR;
+        let regions = [(0, HEADER_LEN), (fat, SECTOR), (dir, SECTOR)];
+        for _ in 0..3000 {
+            let mut bytes = base.clone();
+            for _ in 0..1 + next() % 4 {
+                let (start, len) = regions[(next() % 3) as usize];
+                let at = start + (next() as usize) % len;
+                bytes[at] = match next() % 4 {
+                    0 => 0xFF,
+                    1 => 0xFE,
+                    2 => 0,
+                    _ => next() as u8,
+                };
+            }
+            if next() % 8 == 0 {
+                let keep = (next() as usize) % bytes.len();
+                bytes.truncate(keep);
+            }
+            if let Ok((mut compound, _)) = open_repaired(Cursor::new(bytes)) {
+                let paths: Vec<_> = compound
+                    .walk()
+                    .filter(|e| e.is_stream())
+                    .map(|e| e.path().to_path_buf())
+                    .collect();
+                for path in paths {
+                    if let Ok(mut stream) = compound.open_stream(&path) {
+                        let _ = stream.read_to_end(&mut Vec::new());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn overlay_reads_and_writes_around_patches() {
+        let data: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+        let mut overlay = Repaired::with_patches(
+            Cursor::new(data.clone()),
+            vec![(100, vec![0xAA; 10]), (500, vec![0xBB; 20])],
+        );
+        let mut expected = data.clone();
+        expected[100..110].fill(0xAA);
+        expected[500..520].fill(0xBB);
+
+        // Whole read, in odd-sized pieces.
+        let mut got = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            let n = overlay.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, expected);
+
+        // Relative seeks land where they should, in and out of patches.
+        overlay.seek(SeekFrom::Start(95)).unwrap();
+        let mut buf = [0u8; 20];
+        overlay.read_exact(&mut buf).unwrap();
+        assert_eq!(buf[..], expected[95..115]);
+        overlay.seek(SeekFrom::Current(-10)).unwrap();
+        let mut byte = [0u8];
+        overlay.read_exact(&mut byte).unwrap();
+        assert_eq!(byte[0], expected[105]);
+        assert_eq!(overlay.seek(SeekFrom::End(-1)).unwrap(), 999);
+
+        // A write across a patch reaches the file and the patch.
+        overlay.seek(SeekFrom::Start(505)).unwrap();
+        overlay.write_all(&[0x11; 30]).unwrap();
+        expected[505..535].fill(0x11);
+        overlay.seek(SeekFrom::Start(0)).unwrap();
+        let mut got = Vec::new();
+        overlay.read_to_end(&mut got).unwrap();
+        assert_eq!(got, expected);
+        let inner = overlay.into_inner().into_inner();
+        assert_eq!(inner[505..535], [0x11; 30]);
+        assert_eq!(inner[500..505], data[500..505], "patch not written out");
+    }
+
+    #[test]
+    fn repaired_file_can_be_written() {
+        let mut bytes = valid_file();
+        fill_fat_tail(&mut bytes, END_OF_CHAIN);
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes)).unwrap();
+        assert!(!notes.is_empty());
+        let new = pattern(20_000, 9);
+        compound.create_stream("/new").unwrap().write_all(&new).unwrap();
+        compound.open_stream("/small").unwrap().write_all(&[7; 50]).unwrap();
+        compound.flush().unwrap();
+        assert_eq!(read_stream(&mut compound, "/new"), new);
+        let mut small = contents()[0].1.clone();
+        small[..50].fill(7);
+        assert_eq!(read_stream(&mut compound, "/small"), small);
+
+        let bytes = compound.into_inner().into_inner().into_inner();
+        let (mut compound, _) = open_repaired(Cursor::new(bytes)).unwrap();
+        assert_eq!(read_stream(&mut compound, "/new"), new);
+        assert_eq!(read_stream(&mut compound, "/small"), small);
+        assert_eq!(read_stream(&mut compound, "/big"), contents()[1].1);
+    }
+
+    /// The FAT sector locations of a file, read by hand from the header
+    /// and the DIFAT sectors, with the DIFAT sectors themselves.
+    fn fat_sectors(bytes: &[u8], sector_len: usize) -> (Vec<u32>, Vec<u32>) {
+        let mut fat = Vec::new();
+        for slot in 0..HEADER_DIFAT_SLOTS {
+            fat.push(le_u32(bytes, HEADER_DIFAT_OFFSET + 4 * slot));
+        }
+        let mut difat = Vec::new();
+        let mut sector = le_u32(bytes, 68);
+        while sector <= MAX_REGULAR_SECTOR {
+            difat.push(sector);
+            let offset = (sector as usize + 1) * sector_len;
+            for slot in 0..sector_len / 4 - 1 {
+                fat.push(le_u32(bytes, offset + 4 * slot));
+            }
+            sector = le_u32(bytes, offset + sector_len - 4);
+        }
+        fat.retain(|&s| s <= MAX_REGULAR_SECTOR);
+        (fat, difat)
+    }
+
+    /// Like `fill_fat_tail`, for any file: fills the FAT entries past the
+    /// end of the file with end-of-chain markers.
+    fn fill_any_fat_tail(bytes: &mut [u8], sector_len: usize) -> usize {
+        let (fat, _) = fat_sectors(bytes, sector_len);
+        let num_sectors = bytes.len().div_ceil(sector_len) - 1;
+        let per_sector = sector_len / 4;
+        let mut filled = 0;
+        for (index, &sector) in fat.iter().enumerate() {
+            for i in 0..per_sector {
+                if index * per_sector + i >= num_sectors {
+                    let at = (sector as usize + 1) * sector_len + 4 * i;
+                    put_le_u32(bytes, at, END_OF_CHAIN);
+                    filled += 1;
+                }
+            }
+        }
+        filled
+    }
+
+    #[test]
+    fn version_4_fat_tail_is_read_as_free() {
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V4, Cursor::new(Vec::new())).unwrap();
+        compound.create_storage("/sub").unwrap();
+        for (path, data) in contents() {
+            compound.create_stream(path).unwrap().write_all(&data).unwrap();
+        }
+        compound.flush().unwrap();
+        let mut bytes = compound.into_inner().into_inner();
+        let filled = fill_any_fat_tail(&mut bytes, 4096);
+        assert!(filled > 1000);
+        plain_error(&bytes);
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes)).unwrap();
+        check_contents(&mut compound);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(compound.into_inner().patched_len(), 4096);
+    }
+
+    /// A file big enough to need a DIFAT sector (more than 109 FAT
+    /// sectors, so over 6.8 MB).
+    #[test]
+    fn file_with_difat_sectors_is_repaired() {
+        let big = pattern(7_500_000, 6);
+        let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+        compound.create_stream("/huge").unwrap().write_all(&big).unwrap();
+        compound.create_stream("/small").unwrap().write_all(b"hi").unwrap();
+        compound.flush().unwrap();
+        let mut bytes = compound.into_inner().into_inner();
+        let (fat, difat) = fat_sectors(&bytes, SECTOR);
+        assert!(fat.len() > HEADER_DIFAT_SLOTS && difat.len() == 1);
+
+        // The FAT tail.
+        assert!(fill_any_fat_tail(&mut bytes, SECTOR) > 0);
+        let error = plain_error(&bytes);
+        assert!(error.contains("Malformed FAT"), "{error}");
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(read_stream(&mut compound, "/huge"), big);
+        assert_eq!(read_stream(&mut compound, "/small"), b"hi");
+        assert_eq!(compound.into_inner().patched_len(), SECTOR);
+
+        // And the DIFAT sector's unused slots padded with end-of-chain.
+        let difat_offset = (difat[0] as usize + 1) * SECTOR;
+        let used = fat.len() - HEADER_DIFAT_SLOTS;
+        for slot in used..SECTOR / 4 - 1 {
+            put_le_u32(&mut bytes, difat_offset + 4 * slot, END_OF_CHAIN);
+        }
+        let error = plain_error(&bytes);
+        assert!(error.contains("DIFAT refers to invalid sector"), "{error}");
+        let (mut compound, notes) = open_repaired(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with(&format!("DIFAT sector {} slots {used}..127", difat[0])));
+        assert_eq!(read_stream(&mut compound, "/huge"), big);
+        assert_eq!(compound.into_inner().patched_len(), 2 * SECTOR);
+
+        // Padding that hides a FAT sector the file needs is not padding.
+        put_le_u32(&mut bytes, difat_offset + 4 * (used - 1), END_OF_CHAIN);
+        let error = plain_error(&bytes);
+        let got = open_repaired(Cursor::new(bytes)).err().unwrap();
+        assert_eq!(got.to_string(), error);
+    }
+
+    fn corpus_file(name: &str) -> Option<PathBuf> {
+        match std::env::var_os("OXMSG_CORPUS") {
+            Some(dir) => Some(PathBuf::from(dir).join("public").join(name)),
+            None => {
+                eprintln!("OXMSG_CORPUS is not set; skipped reading {name}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn corpus_no_attachments_opens() {
+        let Some(path) = corpus_file("oxmsg__no-attachments.msg") else {
+            return;
+        };
+        let file = std::fs::File::open(&path).unwrap();
+        let error = cfb::CompoundFile::open(&file).err().unwrap();
+        assert!(error.to_string().contains("Malformed FAT"), "{error}");
+
+        let (mut compound, notes) = open_repaired(file).unwrap();
+        assert_eq!(
+            notes,
+            ["FAT entries 16..128 lie beyond the end of the file (16 \
+              sectors) and held 112 end-of-chain markers instead of free \
+              markers; read as free"]
+        );
+        let subject = read_stream(&mut compound, "/__substg1.0_0037001F");
+        let subject: Vec<u16> = subject
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(String::from_utf16(&subject).unwrap(), "This is the subject");
+        let paths: Vec<_> = compound
+            .walk()
+            .filter(|e| e.is_stream())
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        assert_eq!(paths.len(), 32);
+        for path in paths {
+            let mut data = Vec::new();
+            compound.open_stream(&path).unwrap().read_to_end(&mut data).unwrap();
+        }
+        assert_eq!(compound.into_inner().patched_len(), SECTOR);
+    }
 }

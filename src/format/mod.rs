@@ -3,8 +3,9 @@
 //! Nothing here knows about sessions or lifetimes; `session`, `message` and
 //! `attach` never see a byte offset.
 
-pub(crate) mod cfb_fixup;
 pub(crate) mod codepage;
+pub(crate) mod crc;
+pub(crate) mod entryid;
 pub(crate) mod nameid;
 pub(crate) mod names;
 pub(crate) mod propstream;

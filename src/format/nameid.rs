@@ -40,32 +40,7 @@ const BUCKETS: u32 = 0x1F;
 /// Per-entry warnings reported by [`NameMap::parse`] before it summarises.
 const MAX_ENTRY_WARNINGS: usize = 100;
 
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-}
-
-static CRC_TABLE: [u32; 256] = crc_table();
-
-/// The MS-OXRTFCP CRC-32 used for string-named bucket hashes: reflected,
-/// table polynomial 0xEDB88320, initial value 0, no final XOR (so not zlib's
-/// CRC-32).
-pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0u32, |crc, &b| {
-        CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8)
-    })
-}
+pub(crate) use super::crc::crc32;
 
 /// The stream name of hash bucket `id` (`0x1000..=0x101E`):
 /// `__substg1.0_XXXX0102`.

@@ -7,6 +7,11 @@
 use super::typed::kind::*;
 use super::Tag;
 
+type Importance = Enum<super::Importance>;
+type Sensitivity = Enum<super::Sensitivity>;
+type RecipientTypeKind = Enum<super::RecipientType>;
+type AttachMethod = Enum<super::AttachMethod>;
+
 macro_rules! tags {
     ($( $(#[$doc:meta])* $name:ident : $k:ident = $id:expr; )*) => {$(
         $(#[$doc])*
@@ -29,11 +34,11 @@ tags! {
     /// PR_CONVERSATION_INDEX (0x0071).
     CONVERSATION_INDEX: Binary = 0x0071;
     /// PR_IMPORTANCE (0x0017): 0 low, 1 normal, 2 high.
-    IMPORTANCE: Long = 0x0017;
+    IMPORTANCE: Importance = 0x0017;
     /// PR_PRIORITY (0x0026): -1 non-urgent, 0 normal, 1 urgent.
     PRIORITY: Long = 0x0026;
     /// PR_SENSITIVITY (0x0036): 0 none, 1 personal, 2 private, 3 confidential.
-    SENSITIVITY: Long = 0x0036;
+    SENSITIVITY: Sensitivity = 0x0036;
     /// PR_READ_RECEIPT_REQUESTED (0x0029).
     READ_RECEIPT_REQUESTED: Boolean = 0x0029;
     /// PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED (0x0023).
@@ -144,7 +149,7 @@ tags! {
     /// PR_ROWID (0x3000): a recipient's row id.
     ROWID: Long = 0x3000;
     /// PR_RECIPIENT_TYPE (0x0C15): 1 To, 2 Cc, 3 Bcc.
-    RECIPIENT_TYPE: Long = 0x0C15;
+    RECIPIENT_TYPE: RecipientTypeKind = 0x0C15;
     /// PR_ADDRTYPE (0x3002): `SMTP`, `EX`.
     ADDRTYPE: Unicode = 0x3002;
     /// PR_EMAIL_ADDRESS (0x3003).
@@ -177,7 +182,7 @@ tags! {
     /// PR_ATTACH_FILENAME (0x3704): the 8.3 name.
     ATTACH_FILENAME: Unicode = 0x3704;
     /// PR_ATTACH_METHOD (0x3705): 1 by value, 5 embedded message, 6 OLE, …
-    ATTACH_METHOD: Long = 0x3705;
+    ATTACH_METHOD: AttachMethod = 0x3705;
     /// PR_ATTACH_LONG_FILENAME (0x3707).
     ATTACH_LONG_FILENAME: Unicode = 0x3707;
     /// PR_ATTACH_PATHNAME (0x3708).

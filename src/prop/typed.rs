@@ -167,6 +167,27 @@ pub mod kind {
         }
     }
 
+    /// PT_LONG whose values are a MAPI list → the enum `E`
+    /// ([`Importance`](crate::Importance), [`Sensitivity`](crate::Sensitivity),
+    /// [`AttachMethod`](crate::AttachMethod), [`RecipientType`](crate::RecipientType)).
+    pub struct Enum<E: crate::prop::enums::LongEnum> {
+        _e: PhantomData<fn() -> E>,
+    }
+    impl<E: crate::prop::enums::LongEnum> sealed::Sealed for Enum<E> {}
+    impl<E: crate::prop::enums::LongEnum> PropKind for Enum<E> {
+        type Value = E;
+        const TYPE: PropType = PropType::LONG;
+        fn from_value(v: PropValue) -> Option<E> {
+            match v {
+                PropValue::Long(x) => Some(E::from_i32(x)),
+                _ => None,
+            }
+        }
+        fn into_value(v: E) -> PropValue {
+            PropValue::Long(v.to_i32())
+        }
+    }
+
     /// PT_MV_UNICODE → `Vec<String>`; also reads PT_MV_STRING8.
     #[derive(Debug, Clone, Copy)]
     pub enum MvUnicode {}
@@ -184,5 +205,94 @@ pub mod kind {
         fn into_value(v: Vec<String>) -> PropValue {
             PropValue::MvUnicode(v)
         }
+    }
+}
+
+/// A value that a typed tag of kind `K` accepts: exactly `K`'s Rust value,
+/// or a borrowed form of it (`&str` for a string, `&[u8]` for binary).
+/// Nothing converts implicitly: a `bool` is not a PT_LONG, a `&str` is not
+/// a PT_BINARY.
+#[diagnostic::on_unimplemented(
+    message = "a value of type `{Self}` cannot be stored in a property of kind `{K}`",
+    label = "not a value of this property's type",
+    note = "a typed tag takes exactly its kind's value; use `set_value` with a `PropValue` for dynamic access"
+)]
+pub trait PropInput<K: PropKind> {
+    /// The value to store.
+    fn into_prop(self) -> K::Value;
+}
+
+macro_rules! exact_inputs {
+    ($($k:ident => $t:ty;)*) => {$(
+        impl PropInput<kind::$k> for $t {
+            fn into_prop(self) -> $t {
+                self
+            }
+        }
+    )*};
+}
+
+exact_inputs! {
+    I2 => i16; Long => i32; R4 => f32; Double => f64; Currency => i64; AppTime => f64;
+    ErrorCode => u32; Boolean => bool; I8 => i64; SysTime => FileTime; Clsid => Guid;
+    Binary => Vec<u8>; SvrEid => Vec<u8>; MvI2 => Vec<i16>; MvLong => Vec<i32>; MvR4 => Vec<f32>;
+    MvDouble => Vec<f64>; MvCurrency => Vec<i64>; MvAppTime => Vec<f64>; MvI8 => Vec<i64>;
+    MvSysTime => Vec<FileTime>; MvClsid => Vec<Guid>; MvBinary => Vec<Vec<u8>>;
+    Unicode => String; MvUnicode => Vec<String>;
+}
+
+impl PropInput<kind::Unicode> for &str {
+    fn into_prop(self) -> String {
+        self.to_string()
+    }
+}
+impl PropInput<kind::Unicode> for &String {
+    fn into_prop(self) -> String {
+        self.clone()
+    }
+}
+impl PropInput<kind::Unicode> for std::borrow::Cow<'_, str> {
+    fn into_prop(self) -> String {
+        self.into_owned()
+    }
+}
+impl PropInput<kind::Binary> for &[u8] {
+    fn into_prop(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+impl PropInput<kind::Binary> for &Vec<u8> {
+    fn into_prop(self) -> Vec<u8> {
+        self.clone()
+    }
+}
+impl<const N: usize> PropInput<kind::Binary> for [u8; N] {
+    fn into_prop(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+impl<const N: usize> PropInput<kind::Binary> for &[u8; N] {
+    fn into_prop(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+impl PropInput<kind::MvUnicode> for &[&str] {
+    fn into_prop(self) -> Vec<String> {
+        self.iter().map(|s| s.to_string()).collect()
+    }
+}
+impl PropInput<kind::MvUnicode> for Vec<&str> {
+    fn into_prop(self) -> Vec<String> {
+        self.into_iter().map(str::to_string).collect()
+    }
+}
+impl<const N: usize> PropInput<kind::MvUnicode> for [&str; N] {
+    fn into_prop(self) -> Vec<String> {
+        self.iter().map(|s| s.to_string()).collect()
+    }
+}
+impl<E: super::enums::LongEnum> PropInput<kind::Enum<E>> for E {
+    fn into_prop(self) -> E {
+        self
     }
 }

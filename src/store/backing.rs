@@ -17,6 +17,8 @@ pub(crate) struct EntryInfo {
     pub(crate) is_stream: bool,
     pub(crate) clsid: Guid,
     pub(crate) state_bits: u32,
+    pub(crate) created: std::time::SystemTime,
+    pub(crate) modified: std::time::SystemTime,
 }
 
 impl EntryInfo {
@@ -26,6 +28,8 @@ impl EntryInfo {
             is_stream: e.is_stream(),
             clsid: Guid::from(*e.clsid()),
             state_bits: e.state_bits(),
+            created: e.created(),
+            modified: e.modified(),
         }
     }
 }
@@ -34,8 +38,10 @@ impl EntryInfo {
 pub(crate) trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
 
-/// The operations oxmsg needs from a compound file.
-pub(crate) trait CompoundStore {
+/// The operations oxmsg needs from a compound file. `Send`, so that the
+/// session state is `Send`: a session is kept off other threads by one
+/// public marker, not by what it holds.
+pub(crate) trait CompoundStore: Send {
     /// The children of a storage.
     fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>>;
     /// One entry.
@@ -52,6 +58,18 @@ pub(crate) trait CompoundStore {
     fn set_clsid(&mut self, path: &str, clsid: Guid) -> io::Result<()>;
     /// Sets an entry's state bits.
     fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()>;
+    /// Sets a storage's creation and modification times.
+    fn set_times(
+        &mut self,
+        path: &str,
+        created: std::time::SystemTime,
+        modified: std::time::SystemTime,
+    ) -> io::Result<()>;
+    /// The reader or writer under the compound file, for handing it back
+    /// to its owner.
+    fn into_inner_any(self: Box<Self>) -> Box<dyn Any>;
+    /// Whether the compound file is a `cfb::CompoundFile` of type `T`.
+    fn is_type(&self, t: std::any::TypeId) -> bool;
     /// The `cfb::CompoundFile<F>` itself, for handing it back to its owner.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
     /// Rewrites the message in place (see [`rewrite_in_place`]); gives back
@@ -59,7 +77,7 @@ pub(crate) trait CompoundStore {
     fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>);
 }
 
-impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
+impl<F: Read + Write + Seek + Send + Sync + 'static> CompoundStore for cfb::CompoundFile<F> {
     fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>> {
         Ok(self.read_storage(storage)?.map(|e| EntryInfo::from_cfb(&e)).collect())
     }
@@ -88,8 +106,23 @@ impl<F: Read + Write + Seek + 'static> CompoundStore for cfb::CompoundFile<F> {
     fn set_state_bits(&mut self, path: &str, bits: u32) -> io::Result<()> {
         cfb::CompoundFile::set_state_bits(self, path, bits)
     }
+    fn set_times(
+        &mut self,
+        path: &str,
+        created: std::time::SystemTime,
+        modified: std::time::SystemTime,
+    ) -> io::Result<()> {
+        self.set_created_time(path, created)?;
+        self.set_modified_time(path, modified)
+    }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
+    }
+    fn into_inner_any(self: Box<Self>) -> Box<dyn Any> {
+        Box::new((*self).into_inner())
+    }
+    fn is_type(&self, t: std::any::TypeId) -> bool {
+        std::any::TypeId::of::<Self>() == t
     }
     fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>) {
         let mut inner = (*self).into_inner();

@@ -10,6 +10,7 @@ use crate::format::names;
 use crate::format::propstream::{self, HeaderKind, MvElement};
 use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropTag, PropType, PropValue};
+use crate::warning::{Warning, WarningKind};
 
 use super::backing::{CompoundStore, EntryInfo};
 use super::state::*;
@@ -82,13 +83,13 @@ fn load_props(
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
     for w in parsed.warnings {
-        opts.problem(&prop_path, w, &mut warnings)?;
+        opts.problem(&prop_path, WarningKind::ReadPast, w, &mut warnings)?;
     }
     // A property that cannot be read: refused when strict, else left out and
     // reported (a save then needs the caller's consent).
-    let mut skip = |detail: String, warnings: &mut Vec<String>| -> Result<()> {
-        opts.problem(path, detail.clone(), warnings)?;
-        skipped.push(format!("{path}: {detail}"));
+    let mut skip = |detail: String, warnings: &mut Vec<Warning>| -> Result<()> {
+        opts.problem(path, WarningKind::Skipped, detail.clone(), warnings)?;
+        skipped.push(Warning::new(path, WarningKind::Skipped, detail));
         Ok(())
     };
     // Streams and storages present, by upper-cased name (compound-file names

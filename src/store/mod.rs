@@ -3,11 +3,19 @@
 //! the public handles call. Handles hold a `Key<Node>`; every method here
 //! checks that the key is still live.
 
+pub(crate) mod attachments;
 pub(crate) mod backing;
 pub(crate) mod commit;
+pub(crate) mod engine;
 pub(crate) mod load;
+pub(crate) mod named;
+pub(crate) mod open;
+pub(crate) mod props;
+pub(crate) mod recipients;
 pub(crate) mod save;
 pub(crate) mod state;
+
+pub(crate) use engine::{Engine, FileKey};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,12 +23,11 @@ use std::sync::Arc;
 
 use crate::arena::{Arena, Key};
 use crate::error::{Error, Result};
-use crate::format::names;
 use crate::format::propstream;
 use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropAttr, PropTag, PropType, PropValue};
 
-use backing::{CompoundStore, ReadSeek};
+use backing::CompoundStore;
 use state::*;
 
 /// Where a top-level message is saved.
@@ -36,8 +43,11 @@ pub(crate) enum Target {
 
 /// A top-level message's compound file and file-wide settings.
 pub(crate) struct FileState {
-    /// The compound file read from; `None` for a message made in memory.
+    /// The compound file read from; `None` for a message made in memory,
+    /// and while it is out on a [`engine::Lease`].
     pub(crate) store: Option<Box<dyn CompoundStore>>,
+    /// The compound file is out on a lease.
+    pub(crate) leased: bool,
     pub(crate) target: Target,
     /// Whether strings are written as PT_UNICODE.
     pub(crate) unicode: bool,
@@ -68,6 +78,8 @@ pub(crate) struct MessageNode {
     pub(crate) refs: usize,
     /// Nesting depth: 0 for a top-level message.
     pub(crate) depth: u32,
+    /// Written streams open on this message and not yet committed or dropped.
+    pub(crate) writers: OpenWriters,
 }
 
 /// An open attachment.
@@ -79,9 +91,29 @@ pub(crate) struct AttachNode {
     pub(crate) refs: usize,
     /// Deleted from its message while open: every use is `ObjectDeleted`.
     pub(crate) deleted: bool,
+    /// Written streams open on this attachment.
+    pub(crate) writers: OpenWriters,
 }
 
 pub(crate) type NodeKey = Key<Node>;
+
+/// The number of written streams open on an object and not yet committed
+/// or dropped; shared with the streams, which count themselves in and out
+/// without the session state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpenWriters(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl OpenWriters {
+    pub(crate) fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub(crate) fn opened(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub(crate) fn closed(&self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
 
 /// PR_ATTACH_NUM, PR_ROWID, PR_MESSAGE_RECIPIENTS, PR_MESSAGE_ATTACHMENTS:
 /// computed by oxmsg, never set by callers (MAPI_E_COMPUTED).
@@ -183,7 +215,7 @@ impl Inner {
     }
 
     /// The properties, origin and file of an object.
-    fn parts(&self, key: NodeKey) -> Result<(&PropBag, &Origin, Key<FileState>)> {
+    pub(crate) fn parts(&self, key: NodeKey) -> Result<(&PropBag, &Origin, Key<FileState>)> {
         self.check_live(key)?;
         Ok(match self.node(key)? {
             Node::Message(m) => (&m.state.props, &m.state.origin, m.file),
@@ -251,54 +283,6 @@ impl Inner {
 
     // ----- properties (IMAPIProp) -----------------------------------------
 
-    /// GetProps for one tag.
-    pub(crate) fn get_value(&mut self, key: NodeKey, tag: PropTag) -> Result<Option<PropValue>> {
-        let codepage = self.codepage(key);
-        let (props, origin, file) = self.parts(key)?;
-        let Some(e) = props.find(tag) else { return Ok(None) };
-        let etag = e.tag;
-        let val = e.val.clone();
-        let src_path = origin.source.as_ref().map(|s| s.path.clone());
-        self.materialize(file, src_path.as_deref(), etag, &val, codepage)
-            .map(Some)
-    }
-
-    /// A value in memory, reading it from the file when it is stored there.
-    fn materialize(
-        &mut self,
-        file: Key<FileState>,
-        src_path: Option<&str>,
-        tag: PropTag,
-        val: &Val,
-        codepage: u32,
-    ) -> Result<PropValue> {
-        Ok(match val {
-            Val::Value(v) => v.clone(),
-            Val::RawInline(raw) => PropValue::Other {
-                ptype: tag.prop_type(),
-                bytes: raw.to_vec(),
-            },
-            Val::StoredObject => PropValue::Object,
-            Val::Spilled(s) => {
-                let bytes = s.to_vec().map_err(|e| Error::io(e, "reading a written stream"))?;
-                propstream::decode_stream(tag.prop_type(), &bytes, codepage)
-                    .map_err(|d| Error::corrupt(format!("written value {tag}"), d))?
-            }
-            Val::Stored | Val::StoredMv => {
-                let path = src_path.ok_or_else(|| Error::corrupt("?", "stored value without a source"))?;
-                let f = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
-                    what: "the message's file".into(),
-                })?;
-                let limits = f.options.limits.clone();
-                let store = f
-                    .store
-                    .as_deref_mut()
-                    .ok_or_else(|| Error::corrupt(path, "no compound file"))?;
-                load::read_value(store, path, tag, codepage, &limits)?
-            }
-        })
-    }
-
     /// GetPropList: every tag, PT_OBJECT ones included.
     pub(crate) fn prop_list(&self, key: NodeKey) -> Result<Vec<PropTag>> {
         let (props, _, _) = self.parts(key)?;
@@ -325,7 +309,7 @@ impl Inner {
         Ok(())
     }
 
-    fn check_writable(&self, key: NodeKey, tag: PropTag) -> Result<()> {
+    pub(crate) fn check_writable(&self, key: NodeKey, tag: PropTag) -> Result<()> {
         if is_computed(tag.id()) {
             return Err(Error::Computed { tag });
         }
@@ -349,6 +333,16 @@ impl Inner {
                 detail: format!("{tag}: PT_OBJECT values are set through attachments, not SetProps"),
             });
         }
+        let tt = tag.prop_type();
+        let strings_alike = tt.base().is_string() && vt.base().is_string() && tt.is_multi() == vt.is_multi();
+        if tt != vt && tt != PropType::UNSPECIFIED && !strings_alike {
+            return Err(Error::BadValue {
+                tag,
+                detail: format!("a value of type {vt:?} cannot be stored in a property of type {tt:?}"),
+                scode: crate::error::scode::MAPI_E_INVALID_TYPE,
+            });
+        }
+        self.check_representable(key, tag, &value)?;
         let tag = tag.with_type(vt);
         if tag.prop_type().is_multi() && value.value_count() == 0 {
             return Err(Error::InvalidParameter {
@@ -357,6 +351,36 @@ impl Inner {
         }
         self.props_mut(key)?.set(tag, Val::Value(value));
         Ok(())
+    }
+
+    /// In an ANSI file, a string that the file's code page cannot hold is
+    /// an error, unless the file was opened with lossy ANSI writing.
+    pub(crate) fn check_representable(&self, key: NodeKey, tag: PropTag, value: &PropValue) -> Result<()> {
+        let file = self.file(key)?;
+        if file.unicode || file.options.lossy_ansi {
+            return Ok(());
+        }
+        let codepage = self.codepage(key);
+        let check = |s: &str| -> Result<()> {
+            match crate::format::codepage::encode(s, codepage) {
+                Some((_, false)) => Ok(()),
+                Some((_, true)) => Err(Error::BadValue {
+                    tag,
+                    detail: format!(
+                        "the message is ANSI with code page {codepage}, which cannot hold every character of {:?} \
+                         (use a Unicode message, or allow lossy ANSI writing in the open options)",
+                        s.chars().take(40).collect::<String>()
+                    ),
+                    scode: crate::error::scode::MAPI_E_BAD_CHARWIDTH,
+                }),
+                None => Err(Error::UnknownCodepage { codepage }),
+            }
+        };
+        match value {
+            PropValue::Unicode(s) => check(s),
+            PropValue::MvUnicode(v) => v.iter().try_for_each(|s| check(s)),
+            _ => Ok(()),
+        }
     }
 
     /// Sets a value written through a stream.
@@ -393,44 +417,6 @@ impl Inner {
         Ok(self.props_mut(key)?.remove_id(tag.id()).is_some())
     }
 
-    /// OpenProperty(IID_IStream) for reading: the raw bytes of a value.
-    pub(crate) fn open_read(&mut self, key: NodeKey, tag: PropTag) -> Result<(PropTag, Box<dyn ReadSeek>)> {
-        let what = self.describe(key);
-        let (props, origin, file) = self.parts(key)?;
-        let e = props.find(tag).ok_or(Error::PropNotFound { tag, object: what })?;
-        let etag = e.tag;
-        let val = e.val.clone();
-        let src_path = origin.source.as_ref().map(|s| s.path.clone());
-        let reader: Box<dyn ReadSeek> = match &val {
-            Val::Stored => {
-                let path = names::join(src_path.as_deref().unwrap_or("/"), &names::value_stream(etag));
-                let store = self
-                    .files
-                    .get_mut(file)
-                    .and_then(|f| f.store.as_deref_mut())
-                    .ok_or_else(|| Error::corrupt(&path, "no compound file"))?;
-                store
-                    .open_read(&path)
-                    .map_err(|e| Error::from_cfb(e, &path, "opening stream"))?
-            }
-            Val::Spilled(s) => s.reader().map_err(|e| Error::io(e, "reading a written stream"))?,
-            Val::Value(v) => match propstream::encode_stream(v) {
-                Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
-                None => {
-                    return Err(Error::NoSupport {
-                        detail: format!("{etag} is not a stream property"),
-                    })
-                }
-            },
-            _ => {
-                return Err(Error::NoSupport {
-                    detail: format!("{etag} cannot be opened as a stream"),
-                })
-            }
-        };
-        Ok((etag, reader))
-    }
-
     // ----- lifetimes of nodes ----------------------------------------------
 
     /// Adds a handle to a node.
@@ -444,49 +430,48 @@ impl Inner {
     }
 
     /// Drops a handle; the last one closes the object and discards what was
-    /// not saved (MAPI: Release without SaveChanges).
-    pub(crate) fn release(&mut self, key: NodeKey) {
-        let Some(n) = self.nodes.get_mut(key) else { return };
+    /// not saved (MAPI: Release without SaveChanges). Closing a top-level
+    /// message closes its file, which is returned: the caller drops it with
+    /// the state free, since its compound file may be a caller's reader.
+    pub(crate) fn release(&mut self, key: NodeKey) -> Option<FileState> {
+        let n = self.nodes.get_mut(key)?;
         let refs = match n {
-            Node::Message(m) => {
-                m.refs -= 1;
-                m.refs
-            }
-            Node::Attachment(a) => {
-                a.refs -= 1;
-                a.refs
-            }
+            Node::Message(m) => &mut m.refs,
+            Node::Attachment(a) => &mut a.refs,
         };
-        if refs > 0 {
-            return;
+        *refs = refs.saturating_sub(1);
+        if *refs > 0 {
+            return None;
         }
-        match self.nodes.remove(key) {
-            Some(Node::Message(m)) => match m.parent {
+        match self.nodes.remove(key)? {
+            Node::Message(m) => match m.parent {
                 Some(p) => {
                     if let Ok(a) = self.attachment_mut(p) {
                         a.open_embedded = None;
                     }
-                    self.release(p);
+                    self.release(p)
                 }
-                None => {
-                    self.files.remove(m.file);
-                }
+                None => self.files.remove(m.file),
             },
-            Some(Node::Attachment(a)) => {
+            Node::Attachment(a) => {
                 if let Ok(m) = self.message_mut(a.parent) {
                     if m.open_attachments.get(&a.state.num) == Some(&key) {
                         m.open_attachments.remove(&a.state.num);
                     }
                 }
-                self.release(a.parent);
+                self.release(a.parent)
             }
-            None => {}
         }
     }
 
     /// Opens a new top-level message node over `file`.
     pub(crate) fn add_top(&mut self, file: FileState, state: MessageState) -> NodeKey {
         let file = self.files.insert(file);
+        self.add_top_node(file, state)
+    }
+
+    /// Opens a new top-level message node over the file `file`.
+    pub(crate) fn add_top_node(&mut self, file: Key<FileState>, state: MessageState) -> NodeKey {
         self.nodes.insert(Node::Message(MessageNode {
             file,
             parent: None,
@@ -494,7 +479,17 @@ impl Inner {
             open_attachments: HashMap::new(),
             refs: 1,
             depth: 0,
+            writers: Default::default(),
         }))
+    }
+
+    /// The counter of open written streams of `key`.
+    pub(crate) fn writers(&self, key: NodeKey) -> Result<OpenWriters> {
+        self.check_live(key)?;
+        Ok(match self.node(key)? {
+            Node::Message(m) => m.writers.clone(),
+            Node::Attachment(a) => a.writers.clone(),
+        })
     }
 
     /// The top-level message nodes.
@@ -507,23 +502,6 @@ impl Inner {
 
     pub(crate) fn limits(&self, key: NodeKey) -> Limits {
         self.file(key).map(|f| f.options.limits.clone()).unwrap_or_default()
-    }
-
-    /// Runs `f` with the store of `file` and its read options.
-    pub(crate) fn with_store<T>(
-        &mut self,
-        file: Key<FileState>,
-        f: impl FnOnce(&mut dyn CompoundStore, &OpenOptions) -> Result<T>,
-    ) -> Result<T> {
-        let fs = self.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
-            what: "the message's file".into(),
-        })?;
-        let options = fs.options.clone();
-        let store = fs
-            .store
-            .as_deref_mut()
-            .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
-        f(store, &options)
     }
 
     /// Whether the file of `key` is read strictly.
@@ -551,12 +529,16 @@ impl Inner {
 impl Inner {
     /// The warnings of an object, and for a top-level message also the
     /// repairs made to its compound file.
-    pub(crate) fn warnings(&self, key: NodeKey) -> Vec<String> {
+    pub(crate) fn warnings(&self, key: NodeKey) -> Vec<crate::Warning> {
         let mut out = Vec::new();
         if let Ok(Node::Message(m)) = self.node(key) {
             if m.parent.is_none() {
                 if let Some(f) = self.files.get(m.file) {
-                    out.extend(f.repairs.iter().map(|r| format!("compound file repaired: {r}")));
+                    out.extend(
+                        f.repairs
+                            .iter()
+                            .map(|r| crate::Warning::new("/", crate::WarningKind::Repaired, r.clone())),
+                    );
                 }
             }
         }

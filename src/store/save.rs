@@ -2,47 +2,60 @@
 //! value streams, child storages; untouched data is copied across without
 //! being decoded.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use crate::arena::Arena;
 use crate::error::{Error, Result};
 use crate::format::names;
 use crate::format::propstream::{self, Header, HeaderKind, RawEntry};
 use crate::prop::{Guid, PropTag, PropType, PropValue, String8};
 
 use super::backing::CompoundStore;
+use super::engine::FileKey;
 use super::state::*;
-use super::FileState;
 
 /// CLSID_MailMessage {00020D0B-0000-0000-C000-000000000046}, the class of a
 /// .msg root storage and of embedded-message storages.
 pub(crate) const CLSID_MAIL_MESSAGE: Guid = Guid::from_fields(0x0002_0D0B, 0, 0, [0xC0, 0, 0, 0, 0, 0, 0, 0x46]);
 
-/// Writes states into `out`, reading untouched data from the session's files.
+/// Writes states into `out`, reading untouched data from the message's own
+/// compound file (`source`, leased for the save).
 pub(crate) struct Writer<'a> {
     pub(crate) out: &'a mut dyn CompoundStore,
-    pub(crate) files: &'a mut Arena<FileState>,
+    pub(crate) source: Option<&'a mut dyn CompoundStore>,
+    /// The file `source` is; a state from another file cannot be copied.
+    pub(crate) source_file: FileKey,
     /// Whether strings are written as PT_UNICODE (else PT_STRING8 in `codepage`).
     pub(crate) unicode: bool,
     pub(crate) codepage: u32,
+    /// Write characters the code page cannot hold as `?` instead of failing.
+    pub(crate) lossy_ansi: bool,
+    /// The children of source storages, by upper-cased name: the names as
+    /// the source spells them (`#0000000a` stays lower-case).
+    pub(crate) listings: HashMap<String, HashMap<String, String>>,
 }
 
 fn out_err(e: io::Error, path: &str) -> Error {
     Error::io(e, format!("writing {path}"))
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
     fn source_store<'b>(
-        files: &'b mut Arena<FileState>,
+        source: &'b mut Option<&'a mut dyn CompoundStore>,
+        source_file: FileKey,
         src: &Source,
-    ) -> Result<&'b mut (dyn CompoundStore + 'static)> {
-        files
-            .get_mut(src.file)
-            .and_then(|f| f.store.as_deref_mut())
-            .ok_or_else(|| Error::ObjectDeleted {
+    ) -> Result<&'b mut dyn CompoundStore> {
+        if src.file != source_file {
+            return Err(Error::NoSupport {
+                detail: format!("{} belongs to another file of the session", src.path),
+            });
+        }
+        match source {
+            Some(s) => Ok(&mut **s),
+            None => Err(Error::ObjectDeleted {
                 what: format!("the file behind {}", src.path),
-            })
+            }),
+        }
     }
 
     fn create_storage(&mut self, path: &str, clsid: Option<Guid>) -> Result<()> {
@@ -60,7 +73,7 @@ impl Writer<'_> {
 
     /// Copies one stream from a source file; returns its length.
     fn copy_stream(&mut self, src: &Source, from: &str, to: &str) -> Result<u64> {
-        let store = Self::source_store(self.files, src)?;
+        let store = Self::source_store(&mut self.source, self.source_file, src)?;
         let mut r = store
             .open_read(from)
             .map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
@@ -72,7 +85,7 @@ impl Writer<'_> {
 
     /// Copies a storage and everything in it, CLSIDs and state bits included.
     pub(crate) fn copy_tree(&mut self, src: &Source, from: &str, to: &str) -> Result<()> {
-        let store = Self::source_store(self.files, src)?;
+        let store = Self::source_store(&mut self.source, self.source_file, src)?;
         let info = store
             .entry(from)
             .map_err(|e| Error::from_cfb(e, from, "copying storage"))?;
@@ -96,7 +109,58 @@ impl Writer<'_> {
                 self.copy_tree(src, &f, &t)?;
             }
         }
-        Ok(())
+        self.keep_times(to, &info)
+    }
+
+    /// Gives storage `to` the times its source had (after its children were
+    /// written, which touches it).
+    fn keep_times(&mut self, to: &str, info: &super::backing::EntryInfo) -> Result<()> {
+        if to == "/" {
+            return Ok(());
+        }
+        self.out
+            .set_times(to, info.created, info.modified)
+            .map_err(|e| out_err(e, to))
+    }
+
+    /// The name of entry `name` of the source storage `src` as the source
+    /// spells it (compound-file names compare case-insensitively).
+    fn source_name(&mut self, src: &Source, name: &str) -> Result<String> {
+        if !self.listings.contains_key(&src.path) {
+            let store = Self::source_store(&mut self.source, self.source_file, src)?;
+            let listing = store
+                .children(&src.path)
+                .map_err(|e| Error::from_cfb(e, &src.path, "listing storage"))?
+                .into_iter()
+                .map(|c| (c.name.to_ascii_uppercase(), c.name))
+                .collect();
+            self.listings.insert(src.path.clone(), listing);
+        }
+        Ok(self.listings[&src.path]
+            .get(&name.to_ascii_uppercase())
+            .cloned()
+            .unwrap_or_else(|| name.to_string()))
+    }
+
+    /// Gives the storage written at `to` for an object read from `origin`
+    /// the times its source storage had.
+    fn keep_source_times(&mut self, to: &str, origin: &Origin) -> Result<()> {
+        let Some(src) = origin.source.clone() else {
+            return Ok(());
+        };
+        let store = Self::source_store(&mut self.source, self.source_file, &src)?;
+        let info = store
+            .entry(&src.path)
+            .map_err(|e| Error::from_cfb(e, &src.path, "reading storage"))?;
+        self.keep_times(to, &info)
+    }
+
+    /// The name of child storage `name` of a message read from `origin`.
+    fn child_name(&mut self, origin: &Origin, name: String) -> Result<String> {
+        match origin.source.clone() {
+            Some(src) => self.source_name(&src, &name),
+            None => Ok(name),
+        }
     }
 
     /// Writes a top-level or embedded message at `path` (the storage exists).
@@ -105,37 +169,31 @@ impl Writer<'_> {
         let mut recip_nums = Vec::new();
         match &st.recipients {
             Recipients::Stored(nums) => {
-                let src = st
-                    .origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "recipients without a source"))?;
+                let src = st.origin.stored_source(path, "the recipient table")?;
                 for &n in nums {
-                    let name = names::recipient_storage(n);
+                    let name = self.source_name(&src, &names::recipient_storage(n))?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                     recip_nums.push(n);
                 }
             }
             Recipients::Loaded(rows) => {
                 for r in rows {
-                    let rpath = names::join(path, &names::recipient_storage(r.num));
+                    let name = self.child_name(&st.origin, names::recipient_storage(r.num))?;
+                    let rpath = names::join(path, &name);
                     self.create_storage(&rpath, None)?;
                     self.write_object(&rpath, &r.props, &r.origin, HeaderKind::Child, &Header::default(), &[])?;
+                    self.keep_source_times(&rpath, &r.origin)?;
                     recip_nums.push(r.num);
                 }
             }
         }
         // Attachments.
         for (&num, slot) in &st.attachments {
-            let name = names::attachment_storage(num);
+            let name = self.child_name(&st.origin, names::attachment_storage(num))?;
             let apath = names::join(path, &name);
             match slot {
                 AttachSlot::Stored => {
-                    let src = st
-                        .origin
-                        .source
-                        .clone()
-                        .ok_or_else(|| Error::corrupt(path, "attachment without a source"))?;
+                    let src = st.origin.stored_source(path, "an attachment")?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &apath)?;
                 }
                 AttachSlot::Loaded(a) => self.write_attachment(&apath, a)?,
@@ -161,13 +219,10 @@ impl Writer<'_> {
             Some(EmbeddedSlot::Loaded(m)) => {
                 self.create_storage(&obj_path, Some(CLSID_MAIL_MESSAGE))?;
                 self.write_message(&obj_path, m)?;
+                self.keep_source_times(&obj_path, &m.origin)?;
             }
             Some(EmbeddedSlot::Stored) => {
-                let src = a
-                    .origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(apath, "embedded message without a source"))?;
+                let src = a.origin.stored_source(apath, "an embedded message")?;
                 self.copy_tree(&src, &names::join(&src.path, names::ATTACH_DATA_OBJ), &obj_path)?;
             }
             None => {}
@@ -189,7 +244,8 @@ impl Writer<'_> {
                 },
             );
         }
-        self.write_object(apath, &props, &a.origin, HeaderKind::Child, &Header::default(), &[])
+        self.write_object(apath, &props, &a.origin, HeaderKind::Child, &Header::default(), &[])?;
+        self.keep_source_times(apath, &a.origin)
     }
 
     /// Writes an object's value streams and property stream, then copies
@@ -223,7 +279,7 @@ impl Writer<'_> {
             .chain(props.map.values().map(|e| &e.tag))
             .map(|t| t.0)
             .collect();
-        let store = Self::source_store(self.files, &src)?;
+        let store = Self::source_store(&mut self.source, self.source_file, &src)?;
         let children = store
             .children(&src.path)
             .map_err(|e| Error::from_cfb(e, &src.path, "listing storage"))?;
@@ -270,17 +326,14 @@ impl Writer<'_> {
             Val::RawInline(raw) => Ok(Some(entry(tag, *raw))),
             Val::Value(PropValue::Object) | Val::StoredObject => {
                 if matches!(e.val, Val::StoredObject) {
-                    let src = origin
-                        .source
-                        .clone()
-                        .ok_or_else(|| Error::corrupt(path, "object without a source"))?;
-                    let name = names::value_stream(tag);
+                    let src = origin.stored_source(path, "an object")?;
+                    let name = self.source_name(&src, &names::value_stream(tag))?;
                     self.copy_tree(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 }
                 Ok(Some(sized(tag, 0)))
             }
             Val::Value(v) => {
-                let v = self.for_file(v);
+                let v = self.for_file(tag, v)?;
                 tag = tag.with_type(v.prop_type());
                 if let Some(raw) = propstream::encode_inline(&v) {
                     return Ok(Some(entry(tag, raw)));
@@ -303,27 +356,23 @@ impl Writer<'_> {
                 Ok(Some(sized(tag, bytes.len() as u64)))
             }
             Val::Stored => {
-                let src = origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
-                let name = names::value_stream(tag);
+                let src = origin.stored_source(path, "a value")?;
+                let name = self.source_name(&src, &names::value_stream(tag))?;
                 let n = self.copy_stream(&src, &names::join(&src.path, &name), &names::join(path, &name))?;
                 Ok(Some(sized(tag, n)))
             }
             Val::StoredMv => {
-                let src = origin
-                    .source
-                    .clone()
-                    .ok_or_else(|| Error::corrupt(path, "stored value without a source"))?;
-                let name = names::value_stream(tag);
+                let src = origin.stored_source(path, "a value")?;
+                let name = self.source_name(&src, &names::value_stream(tag))?;
                 let from = names::join(&src.path, &name);
                 let n = self.copy_stream(&src, &from, &names::join(path, &name))?;
                 let step = if tag.prop_type() == PropType::MV_BINARY { 8 } else { 4 };
                 for i in 0..(n / step) as u32 {
-                    let el = names::mv_element_stream(tag, i);
+                    let el = self.source_name(&src, &names::mv_element_stream(tag, i))?;
                     let from_el = names::join(&src.path, &el);
-                    let exists = Self::source_store(self.files, &src)?.entry(&from_el).is_ok();
+                    let exists = Self::source_store(&mut self.source, self.source_file, &src)?
+                        .entry(&from_el)
+                        .is_ok();
                     if exists {
                         self.copy_stream(&src, &from_el, &names::join(path, &el))?;
                     }
@@ -348,23 +397,36 @@ impl Writer<'_> {
     }
 
     /// Strings in the file's form: PT_UNICODE values of an ANSI file are
-    /// encoded with its code page (unmappable characters become `?`, as
-    /// WideCharToMultiByte does).
-    fn for_file(&self, v: &PropValue) -> PropValue {
+    /// encoded with its code page. A character the code page cannot hold is
+    /// an error naming the property, unless lossy writing was chosen (then
+    /// it becomes `?`, as `WideCharToMultiByte` does).
+    fn for_file(&self, tag: PropTag, v: &PropValue) -> Result<PropValue> {
         if self.unicode {
-            return v.clone();
+            return Ok(v.clone());
         }
-        let enc = |s: &str| String8 {
-            bytes: crate::format::codepage::encode(s, self.codepage)
-                .or_else(|| crate::format::codepage::encode(s, 1252))
-                .map(|(b, _)| b)
-                .unwrap_or_default(),
-            codepage: self.codepage,
+        let enc = |s: &str| -> Result<String8> {
+            let (bytes, lossy) = crate::format::codepage::encode(s, self.codepage).ok_or(Error::UnknownCodepage {
+                codepage: self.codepage,
+            })?;
+            if lossy && !self.lossy_ansi {
+                return Err(Error::BadValue {
+                    tag,
+                    detail: format!(
+                        "code page {} of this ANSI message cannot hold every character of the value",
+                        self.codepage
+                    ),
+                    scode: crate::error::scode::MAPI_E_BAD_CHARWIDTH,
+                });
+            }
+            Ok(String8 {
+                bytes,
+                codepage: self.codepage,
+            })
         };
-        match v {
-            PropValue::Unicode(s) => PropValue::String8(enc(s)),
-            PropValue::MvUnicode(v) => PropValue::MvString8(v.iter().map(|s| enc(s)).collect()),
+        Ok(match v {
+            PropValue::Unicode(s) => PropValue::String8(enc(s)?),
+            PropValue::MvUnicode(v) => PropValue::MvString8(v.iter().map(|s| enc(s)).collect::<Result<_>>()?),
             other => other.clone(),
-        }
+        })
     }
 }

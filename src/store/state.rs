@@ -182,10 +182,22 @@ pub(crate) struct Origin {
     /// Tags of the source's property stream.
     pub(crate) source_tags: Vec<PropTag>,
     /// Problems read past, with the storage path.
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<crate::Warning>,
     /// Items that could not be read and are left out of this state (a save
     /// would drop them), with the storage path and reason.
-    pub(crate) skipped: Vec<String>,
+    pub(crate) skipped: Vec<crate::Warning>,
+}
+
+impl Origin {
+    /// Where the object's unread parts are. Only an object read from a file
+    /// has parts stored there, so a stored part without a source is a state
+    /// oxmsg never builds; it is reported as corrupt data at `at` (what was
+    /// being written or read) rather than trusted.
+    pub(crate) fn stored_source(&self, at: &str, what: &str) -> crate::error::Result<Source> {
+        self.source
+            .clone()
+            .ok_or_else(|| crate::error::Error::corrupt(at, format!("{what} is stored but has no source")))
+    }
 }
 
 /// A recipient row (`__recip_version1.0_#XXXXXXXX`).
@@ -246,7 +258,7 @@ pub(crate) struct MessageState {
 impl MessageState {
     /// Every skipped item in the loaded parts of this message's tree (parts
     /// never loaded are copied whole and lose nothing).
-    pub(crate) fn skipped(&self, out: &mut Vec<String>) {
+    pub(crate) fn skipped(&self, out: &mut Vec<crate::Warning>) {
         out.extend(self.origin.skipped.iter().cloned());
         if let Recipients::Loaded(rows) = &self.recipients {
             for r in rows {

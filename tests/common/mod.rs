@@ -475,7 +475,7 @@ pub fn file_sha(path: &Path) -> String {
 /// explicit choice to save without them: the first save must refuse with
 /// `DamageNotAccepted`, listing items the message also reports in its
 /// warnings. Returns whether damage had to be accepted.
-pub fn save_accepting_damage(m: &oxmsg::Message<'_, oxmsg::ReadWrite>) -> oxmsg::Result<bool> {
+pub fn save_accepting_damage(m: &mut oxmsg::Message<'_, oxmsg::ReadWrite>) -> oxmsg::Result<bool> {
     match m.save_changes() {
         Ok(()) => Ok(false),
         Err(oxmsg::Error::DamageNotAccepted { skipped }) => {
@@ -487,7 +487,7 @@ pub fn save_accepting_damage(m: &oxmsg::Message<'_, oxmsg::ReadWrite>) -> oxmsg:
                     "skipped item {s:?} is not among the warnings {warnings:?}"
                 );
             }
-            m.accept_damage();
+            m.accept_damage().unwrap();
             m.save_changes().map(|()| true)
         }
         Err(e) => Err(e),

@@ -5,35 +5,34 @@
 //! `#[path = "common/shared_buf.rs"] mod shared_buf;`.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// A clonable handle on one in-memory file.
 #[derive(Clone)]
-pub struct SharedBuf(Rc<RefCell<Cursor<Vec<u8>>>>);
+pub struct SharedBuf(Arc<Mutex<Cursor<Vec<u8>>>>);
 
 impl SharedBuf {
     /// A file holding `bytes`.
     pub fn new(bytes: Vec<u8>) -> SharedBuf {
-        SharedBuf(Rc::new(RefCell::new(Cursor::new(bytes))))
+        SharedBuf(Arc::new(Mutex::new(Cursor::new(bytes))))
     }
 
     /// The file's bytes now.
     pub fn contents(&self) -> Vec<u8> {
-        self.0.borrow().get_ref().clone()
+        self.0.lock().unwrap().get_ref().clone()
     }
 }
 
 impl Read for SharedBuf {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.borrow_mut().read(buf)
+        self.0.lock().unwrap().read(buf)
     }
 }
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
+        self.0.lock().unwrap().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -42,6 +41,6 @@ impl Write for SharedBuf {
 
 impl Seek for SharedBuf {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.0.borrow_mut().seek(pos)
+        self.0.lock().unwrap().seek(pos)
     }
 }

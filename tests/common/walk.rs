@@ -12,7 +12,7 @@
 
 use std::io::{self, Cursor};
 
-use oxmsg::{Access, Attachment, Message, PropType, Session};
+use oxmsg::{Access, Attachment, Message, PropRead, PropType, Session};
 
 /// What a walk visited, and the first error it met.
 #[derive(Default)]
@@ -75,7 +75,7 @@ impl Walker {
 /// number of things visited, or the first error (opening included).
 pub fn walk_bytes(bytes: Vec<u8>) -> Result<usize, oxmsg::Error> {
     let session = Session::new();
-    let msg = session.open(Cursor::new(bytes))?;
+    let msg = session.opener().reader(Cursor::new(bytes))?;
     walk_message(&msg)
 }
 
@@ -92,24 +92,7 @@ pub fn walk_message_into<A: Access>(msg: &Message<'_, A>, w: &mut Walker) {
     let _ = msg.is_unicode();
     let _ = msg.is_embedded();
     let _ = msg.codepage();
-    w.count += msg.warnings().len();
-
-    // Properties, one by one, and the stream-shaped ones as streams.
-    if let Some(tags) = w.note(msg.prop_list()) {
-        for t in tags {
-            w.note(msg.get_value(t));
-            w.note(msg.attributes(t));
-            walk_stream(w, t.prop_type(), || msg.open_stream(t));
-        }
-    }
-    w.note(msg.props());
-
-    // Named properties (the file's map).
-    if let Some(names) = w.note(msg.named_props()) {
-        w.count += names.len();
-        let ids: Vec<u16> = names.iter().map(|(id, _)| *id).collect();
-        w.note(msg.names_from_ids(&ids));
-    }
+    walk_props(msg, w);
 
     // Recipients, as rows and as a table.
     if let Some(rows) = w.note(msg.recipients()) {
@@ -146,22 +129,9 @@ fn walk_attachment<A: Access>(a: &Attachment<'_, A>, w: &mut Walker) {
     w.count += 1;
     let _ = a.num();
     let _ = a.id();
-    w.count += a.warnings().len();
     w.note(a.method());
     w.note(a.filename());
-    if let Some(tags) = w.note(a.prop_list()) {
-        for t in tags {
-            w.note(a.get_value(t));
-            w.note(a.attributes(t));
-            if t.id() != 0x3701 {
-                walk_stream(w, t.prop_type(), || a.open_stream(t));
-            }
-        }
-    }
-    w.note(a.props());
-    if let Some(names) = w.note(a.named_props()) {
-        w.count += names.len();
-    }
+    walk_props(a, w);
     if a.is_embedded() {
         if let Some(m) = w.note(a.open_embedded()) {
             walk_message_into(&m, w);
@@ -185,6 +155,30 @@ fn walk_attachment<A: Access>(a: &Attachment<'_, A>, w: &mut Walker) {
                 w.note::<()>(Err(e));
             }
         }
+    }
+}
+
+/// What messages and attachments share (MAPI's IMAPIProp): every property
+/// one by one, the stream-shaped ones as streams, all at once, and the
+/// file's named-property map.
+fn walk_props(o: &impl PropRead, w: &mut Walker) {
+    w.count += o.warnings().len();
+    if let Some(tags) = w.note(o.prop_list()) {
+        for t in tags {
+            w.note(o.get_value(t));
+            w.note(o.attributes(t));
+            // PR_ATTACH_DATA_OBJ is an object (embedded message or OLE
+            // storage), not a stream.
+            if t.id() != 0x3701 {
+                walk_stream(w, t.prop_type(), || o.open_stream(t));
+            }
+        }
+    }
+    w.note(o.props());
+    if let Some(names) = w.note(o.named_props()) {
+        w.count += names.len();
+        let ids: Vec<u16> = names.iter().map(|(id, _)| *id).collect();
+        w.note(o.names_from_ids(&ids));
     }
 }
 

@@ -5,7 +5,7 @@ fn main() {
     let session = Session::new();
     let att: Attachment<'_, ReadOnly>;
     {
-        let msg = session.open_file("in.msg").unwrap();
+        let msg = session.opener().path("in.msg").unwrap();
         att = msg.open_attachment(0).unwrap();
     }
     let _ = att.filename();

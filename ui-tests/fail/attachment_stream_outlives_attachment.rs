@@ -5,7 +5,7 @@ use oxmsg::Session;
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let mut data = {
         let att = msg.open_attachment(0).unwrap();
         att.data().unwrap()

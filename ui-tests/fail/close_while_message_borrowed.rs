@@ -4,7 +4,7 @@ use oxmsg::Session;
 
 fn main() {
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     session.close();
     drop(msg);
 }

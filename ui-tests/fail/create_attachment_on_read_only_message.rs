@@ -3,6 +3,6 @@ use oxmsg::Session;
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let _att = msg.create_attachment().unwrap();
 }

@@ -4,8 +4,9 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let mut msg = session.open_file_rw("in.msg").unwrap();
+    let mut msg = session.opener().read_write().path("in.msg").unwrap();
     let att = msg.open_attachment(0).unwrap();
-    msg.delete_attachment(0).unwrap();
+    let id = att.id();
+    msg.delete_attachment(id).unwrap();
     let _ = att.get(tags::ATTACH_LONG_FILENAME);
 }

@@ -3,7 +3,7 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let att = msg.open_attachment(0).unwrap();
     let embedded = att.open_embedded().unwrap();
     drop(att);

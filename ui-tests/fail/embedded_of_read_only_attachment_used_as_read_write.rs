@@ -4,7 +4,7 @@ use oxmsg::{Message, ReadWrite, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let att = msg.open_attachment(0).unwrap();
     let embedded: Message<'_, ReadWrite> = att.open_embedded().unwrap();
     embedded.save_changes().unwrap();

@@ -6,7 +6,7 @@ fn main() {
     let msg: Message<'_, ReadOnly>;
     {
         let session = Session::new();
-        msg = session.open_file("in.msg").unwrap();
+        msg = session.opener().path("in.msg").unwrap();
     }
     let _ = msg.get(oxmsg::tags::SUBJECT);
 }

@@ -4,7 +4,7 @@ use oxmsg::{tags, Message, ReadWrite, Session};
 
 fn main() {
     let session = Session::new();
-    let msg: Message<'_, ReadWrite> = session.create_in_memory().unwrap();
+    let msg: Message<'_, ReadWrite> = session.opener().create_in_memory().unwrap();
     std::thread::scope(|s| {
         s.spawn(move || {
             msg.set(tags::SUBJECT, "from another thread").unwrap();

@@ -4,7 +4,7 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     session.close();
     let _ = msg.get(tags::SUBJECT);
 }

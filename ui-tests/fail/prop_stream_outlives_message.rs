@@ -5,7 +5,7 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let mut stream = msg.open_stream(tags::BODY).unwrap();
     drop(msg);
     let mut body = Vec::new();

@@ -4,7 +4,7 @@ use oxmsg::Session;
 fn main() {
     let session = Session::new();
     std::thread::spawn(move || {
-        let _msg = session.create_in_memory();
+        let _msg = session.opener().create_in_memory();
     })
     .join()
     .unwrap();

@@ -7,10 +7,10 @@ fn main() {
     let shared = &session;
     std::thread::scope(|s| {
         s.spawn(move || {
-            let _msg = shared.create_in_memory();
+            let _msg = shared.opener().create_in_memory();
         });
         s.spawn(move || {
-            let _msg = shared.create_in_memory();
+            let _msg = shared.opener().create_in_memory();
         });
     });
 }

@@ -3,6 +3,6 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     msg.set(tags::SUBJECT, "x").unwrap();
 }

@@ -5,7 +5,7 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.open_file("in.msg").unwrap();
+    let msg = session.opener().path("in.msg").unwrap();
     let mut body = msg.open_stream_mut(tags::BODY).unwrap();
     body.write_all(b"new body").unwrap();
 }

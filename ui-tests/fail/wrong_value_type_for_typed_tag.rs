@@ -4,6 +4,6 @@ use oxmsg::{tags, Session};
 
 fn main() {
     let session = Session::new();
-    let msg = session.create_in_memory().unwrap();
+    let msg = session.opener().create_in_memory().unwrap();
     msg.set(tags::SUBJECT, 42).unwrap();
 }

@@ -7,7 +7,7 @@ use oxmsg::{tags, AttachmentId, Session};
 fn main() -> oxmsg::Result<()> {
     let session = Session::new();
     let bytes = {
-        let msg = session.create_in_memory()?;
+        let mut msg = session.opener().create_in_memory()?;
         for name in ["one.txt", "two.txt", "three.txt"] {
             let att = msg.create_attachment()?;
             att.set(tags::ATTACH_LONG_FILENAME, name)?;
@@ -18,7 +18,7 @@ fn main() -> oxmsg::Result<()> {
         msg.to_bytes()?
     };
 
-    let msg = session.open(Cursor::new(bytes))?;
+    let msg = session.opener().reader(Cursor::new(bytes))?;
     let nums: Vec<u32> = msg.attachment_numbers()?;
     assert_eq!(nums.len(), 3);
     let mut ids: Vec<AttachmentId> = Vec::new();

@@ -32,7 +32,7 @@ fn shorten_attachment<'long: 'short, 'short>(
 fn main() -> oxmsg::Result<()> {
     let session = Session::new();
     let bytes = {
-        let m = session.create_in_memory()?;
+        let m = session.opener().create_in_memory()?;
         m.set(tags::SUBJECT, "long-lived")?;
         let att = m.create_attachment()?;
         att.set(tags::ATTACH_LONG_FILENAME, "c.txt")?;
@@ -41,11 +41,11 @@ fn main() -> oxmsg::Result<()> {
         m.to_bytes()?
     };
     // `long` borrows the session for the whole of `main`.
-    let long: Message<'_, ReadOnly> = session.open(Cursor::new(bytes.clone()))?;
+    let long: Message<'_, ReadOnly> = session.opener().reader(Cursor::new(bytes.clone()))?;
     {
         // `short` is opened from a session that lives in this block only.
         let inner_session = Session::new();
-        let short = inner_session.open(Cursor::new(bytes))?;
+        let short = inner_session.opener().reader(Cursor::new(bytes))?;
         // Both must have the same lifetime `'a`: `long` shrinks to `short`'s.
         let chosen = pick(&long, &short);
         assert_eq!(subject_of(chosen).as_deref(), Some("long-lived"));

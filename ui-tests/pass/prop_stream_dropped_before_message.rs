@@ -6,7 +6,7 @@ use oxmsg::{tags, Session};
 
 fn main() -> oxmsg::Result<()> {
     let session = Session::new();
-    let rw = session.create_in_memory()?;
+    let mut rw = session.opener().create_in_memory()?;
     {
         let mut w = rw.open_stream_mut(tags::BODY)?;
         w.write_all(
@@ -22,7 +22,7 @@ fn main() -> oxmsg::Result<()> {
     let bytes = rw.to_bytes()?;
     drop(rw);
 
-    let msg = session.open(Cursor::new(bytes))?;
+    let msg = session.opener().reader(Cursor::new(bytes))?;
     {
         let mut s = msg.open_stream(tags::BODY)?;
         let len = s.len();

@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 use oxmsg::{tags, Session};
 
 fn sample(session: &Session) -> oxmsg::Result<Vec<u8>> {
-    let msg = session.create_in_memory()?;
+    let mut msg = session.opener().create_in_memory()?;
     msg.set(tags::SUBJECT, "outer")?;
     {
         let att = msg.create_attachment()?;
@@ -16,7 +16,7 @@ fn sample(session: &Session) -> oxmsg::Result<Vec<u8>> {
     {
         let att = msg.create_attachment()?;
         {
-            let inner = att.create_embedded()?;
+            let mut inner = att.create_embedded()?;
             inner.set(tags::SUBJECT, "inner")?;
             inner.save_changes()?;
         }
@@ -30,7 +30,7 @@ fn main() -> oxmsg::Result<()> {
     let session = Session::new();
     let bytes = sample(&session)?;
     {
-        let msg = session.open(Cursor::new(bytes))?;
+        let msg = session.opener().reader(Cursor::new(bytes))?;
         assert_eq!(msg.get(tags::SUBJECT)?.as_deref(), Some("outer"));
         let mut seen_data = false;
         let mut seen_embedded = false;

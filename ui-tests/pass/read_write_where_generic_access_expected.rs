@@ -18,7 +18,7 @@ fn attachment_names<A: Access>(m: &Message<'_, A>) -> Vec<String> {
 
 fn main() -> oxmsg::Result<()> {
     let session = Session::new();
-    let rw: Message<'_, ReadWrite> = session.create_in_memory()?;
+    let rw: Message<'_, ReadWrite> = session.opener().create_in_memory()?;
     rw.set(tags::SUBJECT, "generic")?;
     let att = rw.create_attachment()?;
     att.set(tags::ATTACH_LONG_FILENAME, "g.bin")?;
@@ -28,7 +28,7 @@ fn main() -> oxmsg::Result<()> {
     assert_eq!(attachment_names(&rw), ["g.bin"]);
     assert!(<ReadWrite as Access>::WRITABLE);
 
-    let ro: Message<'_, ReadOnly> = session.open(Cursor::new(rw.to_bytes()?))?;
+    let ro: Message<'_, ReadOnly> = session.opener().reader(Cursor::new(rw.to_bytes()?))?;
     assert_eq!(subject(&ro), subject(&rw));
     assert_eq!(attachment_names(&ro), attachment_names(&rw));
     Ok(())

@@ -4,7 +4,7 @@ use oxmsg::{tags, Message, ReadOnly, Session};
 
 fn main() -> oxmsg::Result<()> {
     let session = Session::new();
-    let rw = session.create_in_memory()?;
+    let rw = session.opener().create_in_memory()?;
     rw.set(tags::SUBJECT, "saved")?;
     rw.set(tags::BODY, "body text")?;
     let ro: Message<'_, ReadOnly> = rw.save_read_only()?;

@@ -10,7 +10,7 @@ fn main() {
         .map(|i| {
             std::thread::spawn(move || -> oxmsg::Result<Vec<u8>> {
                 let session = Session::new();
-                let msg = session.create_in_memory()?;
+                let mut msg = session.opener().create_in_memory()?;
                 msg.set(tags::SUBJECT, format!("thread {i}"))?;
                 msg.save_changes()?;
                 let bytes = msg.to_bytes()?;
@@ -31,7 +31,7 @@ fn main() {
         .map(|(i, bytes)| {
             std::thread::spawn(move || {
                 let session = Session::new();
-                let msg = session.open(Cursor::new(bytes)).unwrap();
+                let msg = session.opener().reader(Cursor::new(bytes)).unwrap();
                 assert_eq!(msg.get(tags::SUBJECT).unwrap(), Some(format!("thread {i}")));
             })
         })

@@ -1,0 +1,288 @@
+//! The recipient table of a message and IMessage::ModifyRecipients.
+//!
+//! Row numbers (PR_ROWID, the storage's `#XXXXXXXX`) are never reused
+//! within a file's life: a removed row's number stays retired.
+
+use crate::error::{Error, Result};
+use crate::format::entryid;
+use crate::prop::{tags, PropTag, PropType, PropValue};
+
+use super::engine::Engine;
+use super::load;
+use super::state::{PropBag, RecipientState, Recipients, Val};
+use super::{Inner, NodeKey};
+
+/// One change of ModifyRecipients, with row numbers already checked to
+/// belong to the message.
+pub(crate) enum RowChange {
+    Add(Vec<(PropTag, PropValue)>),
+    Modify(u32, Vec<(PropTag, PropValue)>),
+    Remove(u32),
+}
+
+/// A recipient row read out: its number and every value.
+pub(crate) type RawRow = (u32, Vec<(PropTag, PropValue)>);
+
+/// MAPI_ORIG/TO/CC/BCC of a PR_RECIPIENT_TYPE value.
+fn recipient_kind(props: &[(PropTag, PropValue)]) -> i32 {
+    props
+        .iter()
+        .find_map(|(t, v)| match v {
+            PropValue::Long(k) if t.id() == tags::RECIPIENT_TYPE.id() => Some(k & 0x0FFF_FFFF),
+            _ => None,
+        })
+        .unwrap_or(1)
+}
+
+impl Inner {
+    /// The loaded rows of `msg`, or what must be read to load them.
+    fn stored_rows(&self, msg: NodeKey) -> Result<Option<(Vec<u32>, String)>> {
+        self.check_live(msg)?;
+        let m = self.message(msg)?;
+        Ok(match &m.state.recipients {
+            Recipients::Loaded(_) => None,
+            Recipients::Stored(nums) => Some((
+                nums.clone(),
+                m.state
+                    .origin
+                    .source
+                    .as_ref()
+                    .map(|s| s.path.clone())
+                    .unwrap_or_else(|| "/".into()),
+            )),
+        })
+    }
+
+    fn loaded_rows(&self, msg: NodeKey) -> Result<&Vec<RecipientState>> {
+        match &self.message(msg)?.state.recipients {
+            Recipients::Loaded(rows) => Ok(rows),
+            Recipients::Stored(_) => Err(Error::corrupt("?", "recipients not loaded")),
+        }
+    }
+
+    fn modify_recipients(&mut self, msg: NodeKey, changes: Vec<RowChange>) -> Result<()> {
+        let max = self.limits(msg).max_children as usize;
+        let m = self.message(msg)?;
+        let mut rows = self.loaded_rows(msg)?.clone();
+        let mut next = rows
+            .iter()
+            .map(|r| u64::from(r.num) + 1)
+            .fold(u64::from(m.state.header.next_recipient_id), u64::max);
+        let bag = |props: Vec<(PropTag, PropValue)>| -> Result<PropBag> {
+            let mut b = PropBag::default();
+            for (t, v) in props {
+                if v.prop_type() == PropType::NULL || v.prop_type() == PropType::OBJECT {
+                    return Err(Error::InvalidParameter {
+                        detail: format!("{t}: PT_NULL and PT_OBJECT values are not allowed in a recipient row"),
+                    });
+                }
+                if v.prop_type() == PropType::ERROR || t.id() == tags::ROWID.id() {
+                    continue; // PT_ERROR values are ignored; PR_ROWID is assigned.
+                }
+                b.set(t.with_type(v.prop_type()), Val::Value(v));
+            }
+            Ok(b)
+        };
+        for c in changes {
+            match c {
+                RowChange::Add(props) => {
+                    if rows.len() >= max {
+                        return Err(Error::LimitExceeded {
+                            limit: "max_children",
+                            value: rows.len() as u64 + 1,
+                            max: max as u64,
+                            path: "recipients".into(),
+                        });
+                    }
+                    if next >= u64::from(u32::MAX) {
+                        return Err(Error::IdsExhausted {
+                            what: "recipient",
+                            next,
+                        });
+                    }
+                    let props = bag(props)?;
+                    for e in props.map.values() {
+                        if let Val::Value(v) = &e.val {
+                            self.check_representable(msg, e.tag, v)?;
+                        }
+                    }
+                    rows.push(RecipientState {
+                        num: next as u32,
+                        origin: Default::default(),
+                        props,
+                    });
+                    next += 1;
+                }
+                RowChange::Modify(row, props) => {
+                    let props = bag(props)?;
+                    for e in props.map.values() {
+                        if let Val::Value(v) = &e.val {
+                            self.check_representable(msg, e.tag, v)?;
+                        }
+                    }
+                    let r = rows
+                        .iter_mut()
+                        .find(|r| r.num == row)
+                        .ok_or_else(|| Error::ObjectDeleted {
+                            what: format!("recipient row {row}"),
+                        })?;
+                    r.props = props;
+                    // The row is replaced whole: what could not be read of
+                    // the old one is not lost by a save.
+                    r.origin.skipped.clear();
+                }
+                RowChange::Remove(row) => {
+                    let before = rows.len();
+                    rows.retain(|r| r.num != row);
+                    if rows.len() == before {
+                        return Err(Error::ObjectDeleted {
+                            what: format!("recipient row {row}"),
+                        });
+                    }
+                }
+            }
+        }
+        let m = self.message_mut(msg)?;
+        m.state.header.next_recipient_id = next as u32;
+        m.state.recipients = Recipients::Loaded(rows);
+        Ok(())
+    }
+
+    /// PR_DISPLAY_TO / _CC / _BCC: the display names of the recipients of
+    /// each type joined with "; ", as Outlook computes them; absent when
+    /// there are none (MS-OXMSG forbids empty string streams).
+    fn refresh_display_lists(&mut self, msg: NodeKey, rows: &[RawRow]) -> Result<()> {
+        let props = &mut self.message_mut(msg)?.state.props;
+        for (tag, kind) in [(tags::DISPLAY_TO, 1), (tags::DISPLAY_CC, 2), (tags::DISPLAY_BCC, 3)] {
+            let names: Vec<String> = rows
+                .iter()
+                .filter(|(_, p)| recipient_kind(p) == kind)
+                .filter_map(|(_, p)| {
+                    p.iter().find_map(|(t, v)| match v {
+                        PropValue::Unicode(s) if t.id() == tags::DISPLAY_NAME.id() => Some(s.clone()),
+                        PropValue::String8(s) if t.id() == tags::DISPLAY_NAME.id() => Some(s.to_string_lossy()),
+                        _ => None,
+                    })
+                })
+                .collect();
+            if names.is_empty() {
+                props.remove_id(tag.id());
+            } else {
+                props.set(tag.tag(), Val::Value(PropValue::Unicode(names.join("; "))));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// Reads the recipient storages of `msg` on first use (outside the
+    /// state borrow). Lenient reading skips a storage that cannot be read
+    /// and reports it; strict reading refuses the message.
+    fn load_recipients(&self, msg: NodeKey) -> Result<()> {
+        let Some((nums, path)) = self.state()?.stored_rows(msg)? else {
+            return Ok(());
+        };
+        let (file, opts) = {
+            let st = self.state()?;
+            (st.message(msg)?.file, st.file(msg)?.options.clone())
+        };
+        let mut rows = Vec::with_capacity(nums.len());
+        let mut problems = Vec::new();
+        {
+            let mut lease = self.lease(file)?;
+            for &n in &nums {
+                match load::load_recipient(lease.store(), file, &path, n, &opts) {
+                    Ok(r) => rows.push(r),
+                    Err(e) if !opts.strict && !matches!(e, Error::LimitExceeded { .. } | Error::Busy { .. }) => {
+                        problems.push(crate::Warning::new(
+                            crate::format::names::join(&path, &crate::format::names::recipient_storage(n)),
+                            crate::WarningKind::Skipped,
+                            format!("recipient #{n} could not be read and is left out: {e}"),
+                        ))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let mut st = self.state()?;
+        let m = &mut st.message_mut(msg)?.state;
+        if let Recipients::Stored(_) = m.recipients {
+            m.origin.warnings.extend(problems.iter().cloned());
+            m.origin.skipped.extend(problems);
+            m.recipients = Recipients::Loaded(rows);
+        }
+        Ok(())
+    }
+
+    /// Every row of `msg` with every value, PR_ROWID included.
+    pub(crate) fn recipient_rows(&self, msg: NodeKey) -> Result<Vec<RawRow>> {
+        self.load_recipients(msg)?;
+        let (rows, file, codepage, limits) = {
+            let st = self.state()?;
+            (
+                st.loaded_rows(msg)?.clone(),
+                st.message(msg)?.file,
+                st.codepage(msg),
+                st.limits(msg),
+            )
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        let mut lease = None;
+        for r in rows {
+            let mut props = Vec::with_capacity(r.props.map.len() + 1);
+            for e in r.props.map.values() {
+                let v = match &e.val {
+                    Val::Value(v) => v.clone(),
+                    Val::Stored | Val::StoredMv => {
+                        let l = match &mut lease {
+                            Some(l) => l,
+                            None => lease.insert(self.lease(file)?),
+                        };
+                        let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
+                        let store = l.store();
+                        load::read_value(store, &path, e.tag, codepage, &limits)?
+                    }
+                    _ => continue,
+                };
+                props.push((e.tag, v));
+            }
+            if !props.iter().any(|(t, _)| t.id() == tags::ROWID.id()) {
+                props.push((tags::ROWID.tag(), PropValue::Long(r.num as i32)));
+                props.sort_by_key(|(t, _)| t.0);
+            }
+            out.push((r.num, props));
+        }
+        Ok(out)
+    }
+
+    /// ModifyRecipients with the MODRECIP_* semantics; all or nothing.
+    pub(crate) fn modify_recipients(&self, msg: NodeKey, changes: Vec<RowChange>) -> Result<()> {
+        self.load_recipients(msg)?;
+        self.state()?.modify_recipients(msg, changes)?;
+        let rows = self.recipient_rows(msg)?;
+        self.state()?.refresh_display_lists(msg, &rows)
+    }
+}
+
+/// The SMTP address of a recipient row's values: PR_SMTP_ADDRESS; else
+/// PR_EMAIL_ADDRESS when PR_ADDRTYPE is SMTP (or absent); else the address
+/// inside a one-off PR_ENTRYID; else PR_EMAIL_ADDRESS whatever its type.
+pub(crate) fn smtp_address(
+    smtp: Option<String>,
+    addrtype: Option<String>,
+    email: Option<String>,
+    entryid: Option<Vec<u8>>,
+) -> Option<String> {
+    if let Some(s) = smtp.filter(|s| !s.is_empty()) {
+        return Some(s);
+    }
+    let email = email.filter(|s| !s.is_empty());
+    if addrtype.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("SMTP")) && email.is_some() {
+        return email;
+    }
+    if let Some(a) = entryid.and_then(|e| entryid::one_off_smtp_address(&e)) {
+        return Some(a);
+    }
+    email
+}
