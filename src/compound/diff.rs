@@ -14,7 +14,9 @@
 use std::fmt::Write as _;
 use std::io::{Cursor, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use super::indexed::filetime_to_system_time;
 
 use super::index::{CompoundIndex, EntryKind};
 
@@ -214,19 +216,6 @@ fn index_walk(bytes: &[u8]) -> std::io::Result<Vec<EntrySnapshot>> {
         });
     }
     Ok(entries)
-}
-
-/// A FILETIME as `cfb` 0.16 converts it (`system_time_from_timestamp`):
-/// the Unix epoch if the result does not fit.
-fn filetime_to_system_time(filetime: u64) -> SystemTime {
-    const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
-    let duration = |delta: u64| Duration::new(delta / 10_000_000, (delta % 10_000_000) as u32 * 100);
-    let time = if filetime >= UNIX_EPOCH_FILETIME {
-        UNIX_EPOCH.checked_add(duration(filetime - UNIX_EPOCH_FILETIME))
-    } else {
-        UNIX_EPOCH.checked_sub(duration(UNIX_EPOCH_FILETIME - filetime))
-    };
-    time.unwrap_or(UNIX_EPOCH)
 }
 
 /// For `benches/compound_index.rs`: opens `bytes` with `cfb` as oxmsg does

@@ -8,5 +8,6 @@
 pub(crate) mod diff;
 pub(crate) mod index;
 mod index_repair;
+pub(crate) mod indexed;
 mod names;
 pub(crate) mod repair;

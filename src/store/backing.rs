@@ -8,6 +8,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use crate::error::{Error, Result};
 
+use crate::compound::index::DirEntry;
+use crate::compound::indexed::{filetime_to_system_time, IndexedFile};
 use crate::prop::Guid;
 
 /// What a storage or stream of the compound file looks like.
@@ -30,6 +32,19 @@ impl EntryInfo {
             state_bits: e.state_bits(),
             created: e.created(),
             modified: e.modified(),
+        }
+    }
+}
+
+impl EntryInfo {
+    fn from_index(e: &DirEntry) -> EntryInfo {
+        EntryInfo {
+            name: e.name().to_string(),
+            is_stream: e.is_stream(),
+            clsid: Guid::from(uuid::Uuid::from_bytes_le(e.clsid())),
+            state_bits: e.state_bits(),
+            created: filetime_to_system_time(e.created()),
+            modified: filetime_to_system_time(e.modified()),
         }
     }
 }
@@ -134,6 +149,57 @@ impl<F: Read + Write + Seek + Send + Sync + 'static> CompoundStore for cfb::Comp
             (Err(_), Err(e)) => (None, Err(e)),
         }
     }
+}
+
+/// A file in memory read through oxmsg's own index: read-only (a path's
+/// file is replaced by a save, never edited).
+impl CompoundStore for IndexedFile {
+    fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>> {
+        Ok(IndexedFile::children(self, storage)?
+            .map(EntryInfo::from_index)
+            .collect())
+    }
+    fn entry(&self, path: &str) -> io::Result<EntryInfo> {
+        IndexedFile::entry(self, path).map(EntryInfo::from_index)
+    }
+    fn open_read(&mut self, path: &str) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(Box::new(self.open_stream(path)?))
+    }
+    fn create_stream(&mut self, _path: &str) -> io::Result<Box<dyn Write + '_>> {
+        Err(read_only())
+    }
+    fn create_storage(&mut self, _path: &str) -> io::Result<()> {
+        Err(read_only())
+    }
+    fn remove(&mut self, _path: &str) -> io::Result<()> {
+        Err(read_only())
+    }
+    fn set_clsid(&mut self, _path: &str, _clsid: Guid) -> io::Result<()> {
+        Err(read_only())
+    }
+    fn set_state_bits(&mut self, _path: &str, _bits: u32) -> io::Result<()> {
+        Err(read_only())
+    }
+    fn set_times(&mut self, _: &str, _: std::time::SystemTime, _: std::time::SystemTime) -> io::Result<()> {
+        Err(read_only())
+    }
+    fn into_inner_any(self: Box<Self>) -> Box<dyn Any> {
+        Box::new(self.into_bytes())
+    }
+    fn is_type(&self, _t: std::any::TypeId) -> bool {
+        false
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+    fn rewrite(self: Box<Self>, _image: File, _commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>) {
+        let refused = Error::io(read_only(), "rewriting a message read from a path in place");
+        (Some(self), Err(refused))
+    }
+}
+
+fn read_only() -> io::Error {
+    io::Error::new(io::ErrorKind::PermissionDenied, "message opened read-only")
 }
 
 /// Saves a message in place over the caller's file `inner`: the new

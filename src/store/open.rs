@@ -18,6 +18,7 @@ use super::engine::Engine;
 use super::load;
 use super::state::{MessageState, PropEntry, Val};
 use super::{FileState, NodeKey, Target};
+use crate::compound::indexed::IndexedFile;
 
 /// `STORE_UNICODE_OK`: PR_STORE_SUPPORT_MASK bit of a Unicode .msg (MS-OXMSG 2.1.1.1).
 pub(crate) const STORE_UNICODE_OK: u32 = 0x0004_0000;
@@ -109,7 +110,9 @@ pub(crate) fn open_err(e: std::io::Error, what: impl std::fmt::Display) -> Error
 /// Opens a path's compound file for reading (a save replaces the file; it
 /// never writes into it). A file of at most `memory_threshold` bytes is read
 /// into memory at once (one read instead of one per directory sector and
-/// stream); a larger one is read from the file as values are asked for.
+/// stream) and read through oxmsg's own compound-file index
+/// (`compound::index`, held to `cfb`'s answers by a differential test); a
+/// larger one is read from the file by `cfb` as values are asked for.
 pub(crate) fn open_path_store(path: &Path, memory_threshold: u64) -> Result<(Box<dyn CompoundStore>, Vec<String>)> {
     let opening = |e| Error::io(e, format!("opening {}", path.display()));
     let mut f = File::open(path).map_err(opening)?;
@@ -118,9 +121,8 @@ pub(crate) fn open_path_store(path: &Path, memory_threshold: u64) -> Result<(Box
         let mut bytes = Vec::with_capacity(len as usize);
         f.read_to_end(&mut bytes)
             .map_err(|e| Error::io(e, format!("reading {}", path.display())))?;
-        let (cf, repairs) = repair::open_repaired(ReadOnlyFile(std::io::Cursor::new(bytes)))
-            .map_err(|e| open_err(e, path.display()))?;
-        return Ok((Box::new(cf), repairs));
+        let (indexed, repairs) = IndexedFile::parse(bytes).map_err(|e| open_err(e, path.display()))?;
+        return Ok((Box::new(indexed), repairs));
     }
     let (cf, repairs) = repair::open_repaired(ReadOnlyFile(f)).map_err(|e| open_err(e, path.display()))?;
     Ok((Box::new(cf), repairs))
