@@ -42,6 +42,8 @@ impl AttachmentId {
 pub struct Attachment<'m, A: Access> {
     pub(crate) session: &'m Session,
     pub(crate) key: NodeKey,
+    /// The caller's bytes its message was opened over, if borrowed.
+    pub(crate) bytes: Option<&'m [u8]>,
     /// Its id: an attachment's number and message never change.
     id: AttachmentId,
     _access: PhantomData<A>,
@@ -59,7 +61,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// The PR_ATTACH_NUM column of `IMessage::GetAttachmentTable`.
     pub fn attachment_numbers(&self) -> Result<Vec<u32>> {
-        self.session.engine.attachment_numbers(self.key)
+        self.ctx().attachment_numbers(self.key)
     }
 
     /// Opens every attachment, in attachment-number order. When the file is
@@ -71,13 +73,13 @@ impl<'s, A: Access> Message<'s, A> {
     /// As [`Self::open_attachment`] when reading strictly;
     /// [`Error::LimitExceeded`] always.
     pub fn attachments(&self) -> Result<Vec<Attachment<'_, A>>> {
-        let strict = self.session.engine.strict(self.key)?;
+        let strict = self.ctx().strict(self.key)?;
         let mut out = Vec::new();
         for n in self.attachment_numbers()? {
             match self.open_attachment(n) {
                 Ok(a) => out.push(a),
                 Err(e) if !strict && matches!(e, Error::CorruptData { .. } | Error::NotFound { .. }) => {
-                    self.session.engine.warn_unreadable_attachment(self.key, n, &e)?;
+                    self.ctx().warn_unreadable_attachment(self.key, n, &e)?;
                 }
                 Err(e) => return Err(e),
             }
@@ -95,8 +97,13 @@ impl<'s, A: Access> Message<'s, A> {
     /// `IMessage::OpenAttach`. Opening an open attachment again returns the
     /// same object (same state), as MAPI does.
     pub fn open_attachment(&self, num: u32) -> Result<Attachment<'_, A>> {
-        let k = self.session.engine.open_attachment(self.key, num)?;
-        Ok(Attachment::from_key(self.session, k, self.attachment_id(num)))
+        let k = self.ctx().open_attachment(self.key, num)?;
+        Ok(Attachment::from_key(
+            self.session,
+            k,
+            self.attachment_id(num),
+            self.bytes,
+        ))
     }
 
     /// Opens the attachment that `id` names.
@@ -119,7 +126,7 @@ impl<A: Access> Message<'_, A> {
     /// The id attachment `num` of this message has.
     fn attachment_id(&self, num: u32) -> AttachmentId {
         AttachmentId {
-            session: self.session.engine.id,
+            session: self.ctx().id,
             message: self.key,
             num,
         }
@@ -127,7 +134,7 @@ impl<A: Access> Message<'_, A> {
 
     /// Refuses an id of another message or session.
     fn check_own(&self, id: AttachmentId) -> Result<()> {
-        if id.session != self.session.engine.id {
+        if id.session != self.ctx().id {
             return Err(Error::WrongSession { what: "AttachmentId" });
         }
         if id.message != self.key {
@@ -155,8 +162,13 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        let (k, num) = self.session.engine.create_attachment(self.key)?;
-        Ok(Attachment::from_key(self.session, k, self.attachment_id(num)))
+        let (k, num) = self.ctx().create_attachment(self.key)?;
+        Ok(Attachment::from_key(
+            self.session,
+            k,
+            self.attachment_id(num),
+            self.bytes,
+        ))
     }
 
     /// Deletes the attachment that `id` names; permanent when the message
@@ -178,17 +190,32 @@ impl<'s, A: Access> Message<'s, A> {
         A: crate::access::Writable,
     {
         self.check_own(id)?;
-        self.session.engine.delete_attachment(self.key, id.num)
+        self.ctx().delete_attachment(self.key, id.num)
     }
 }
 
 impl<'m, A: Access> Attachment<'m, A> {
-    pub(crate) fn from_key(session: &'m Session, key: NodeKey, id: AttachmentId) -> Attachment<'m, A> {
+    pub(crate) fn from_key(
+        session: &'m Session,
+        key: NodeKey,
+        id: AttachmentId,
+        bytes: Option<&'m [u8]>,
+    ) -> Attachment<'m, A> {
         Attachment {
             session,
             key,
+            bytes,
             id,
             _access: PhantomData,
+        }
+    }
+
+    /// The engine, with the bytes this attachment's message reads from if
+    /// they are borrowed.
+    pub(crate) fn ctx(&self) -> crate::store::engine::Ctx<'m> {
+        crate::store::engine::Ctx {
+            engine: &self.session.engine,
+            bytes: self.bytes,
         }
     }
 
@@ -277,7 +304,7 @@ impl<'m, A: Access> Attachment<'m, A> {
 
     /// Whether the attachment holds an embedded message.
     pub fn is_embedded(&self) -> bool {
-        self.session.engine.has_embedded(self.key).unwrap_or(false)
+        self.ctx().has_embedded(self.key).unwrap_or(false)
     }
 
     /// Opens the data of a by-value attachment (PR_ATTACH_DATA_BIN) as a
@@ -302,8 +329,8 @@ impl<'m, A: Access> Attachment<'m, A> {
     /// # MAPI
     /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage, …)`.
     pub fn open_embedded(&self) -> Result<Message<'_, A>> {
-        let k = self.session.engine.open_embedded(self.key, false)?;
-        Ok(Message::from_key(self.session, k))
+        let k = self.ctx().open_embedded(self.key, false)?;
+        Ok(Message::from_key(self.session, k, self.bytes))
     }
 }
 
@@ -340,8 +367,8 @@ impl<'m, A: Access> Attachment<'m, A> {
     where
         A: crate::access::Writable,
     {
-        let k = self.session.engine.open_embedded(self.key, true)?;
-        Ok(Message::from_key(self.session, k))
+        let k = self.ctx().open_embedded(self.key, true)?;
+        Ok(Message::from_key(self.session, k, self.bytes))
     }
 
     /// Makes the attachment's changes part of its message (durable when the
@@ -356,13 +383,13 @@ impl<'m, A: Access> Attachment<'m, A> {
     where
         A: crate::access::Writable,
     {
-        self.session.engine.commit_child(self.key)
+        self.ctx().commit_child(self.key)
     }
 }
 
 impl<A: Access> Drop for Attachment<'_, A> {
     fn drop(&mut self) {
-        self.session.engine.release(self.key);
+        self.ctx().release(self.key);
     }
 }
 

@@ -177,7 +177,7 @@ impl<'s, A: Access> Message<'s, A> {
                     name = truncate_keeping_extension(&format!("{name}.msg"), MAX_FILE_NAME_BYTES);
                 }
                 let inner = a.open_embedded()?;
-                let mut tmp = Some(self.session.engine.write_beside(inner.key, &dir.join(&name))?);
+                let mut tmp = Some(self.ctx().write_beside(inner.key, &dir.join(&name))?);
                 let (path, ()) = create_unique(dir, &name, |p| match tmp.take().expect("kept").persist_noclobber(p) {
                     Ok(_) => Ok(Some(())),
                     Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {

@@ -28,6 +28,9 @@ use crate::store::NodeKey;
 pub struct Message<'s, A: Access> {
     pub(crate) session: &'s Session,
     pub(crate) key: NodeKey,
+    /// The caller's bytes the message was opened over (`Opener::bytes`),
+    /// lent to every handle of the message for its reads.
+    pub(crate) bytes: Option<&'s [u8]>,
     _access: PhantomData<A>,
 }
 
@@ -36,18 +39,28 @@ named_methods!(Message, "the message");
 
 impl<'s, A: Access> Message<'s, A> {
     /// A handle on `key`, whose reference the caller already counted.
-    pub(crate) fn from_key(session: &'s Session, key: NodeKey) -> Message<'s, A> {
+    pub(crate) fn from_key(session: &'s Session, key: NodeKey, bytes: Option<&'s [u8]>) -> Message<'s, A> {
         Message {
             session,
             key,
+            bytes,
             _access: PhantomData,
+        }
+    }
+
+    /// The engine, with the bytes this message reads from if they are
+    /// borrowed.
+    pub(crate) fn ctx(&self) -> crate::store::engine::Ctx<'s> {
+        crate::store::engine::Ctx {
+            engine: &self.session.engine,
+            bytes: self.bytes,
         }
     }
 
     /// The id of this message, to keep as plain data.
     pub fn id(&self) -> MessageId {
         MessageId {
-            session: self.session.engine.id,
+            session: self.ctx().id,
             node: self.key,
         }
     }
@@ -55,12 +68,12 @@ impl<'s, A: Access> Message<'s, A> {
     /// Whether string properties of this message's file are PT_UNICODE
     /// (`STORE_UNICODE_OK` in PR_STORE_SUPPORT_MASK, MS-OXMSG 2.1.1.1).
     pub fn is_unicode(&self) -> bool {
-        self.session.engine.is_unicode(self.key).unwrap_or(true)
+        self.ctx().is_unicode(self.key).unwrap_or(true)
     }
 
     /// Whether this message is embedded in an attachment.
     pub fn is_embedded(&self) -> bool {
-        self.session.engine.is_embedded(self.key).unwrap_or(false)
+        self.ctx().is_embedded(self.key).unwrap_or(false)
     }
 
     /// Accepts that items skipped while reading this message's file
@@ -73,7 +86,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// [`Error::Busy`] when called from a caller's reader or writer in the
     /// middle of another call.
     pub fn accept_damage(&self) -> Result<()> {
-        self.session.engine.accept_damage(self.key)
+        self.ctx().accept_damage(self.key)
     }
 
     /// Writes this message as a complete .msg to `out`, with what has been
@@ -87,7 +100,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// Like KB171907's "save as .msg": a new storage, `CopyTo`, `SaveChanges`.
     pub fn save_to(&self, mut out: impl Write) -> Result<()> {
-        self.session.engine.save_to_writer(self.key, &mut out)
+        self.ctx().save_to_writer(self.key, &mut out)
     }
 
     /// The bytes of this message as a complete .msg (see [`Self::save_to`]).
@@ -95,7 +108,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.session.engine.to_bytes(self.key)
+        self.ctx().to_bytes(self.key)
     }
 
     /// Writes this message as a complete .msg at `path`, atomically (a
@@ -104,7 +117,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn save_as(&self, path: impl AsRef<Path>) -> Result<()> {
-        self.session.engine.save_as_path(self.key, path.as_ref())
+        self.ctx().save_as_path(self.key, path.as_ref())
     }
 }
 
@@ -138,7 +151,7 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        self.session.engine.save_top(self.key)
+        self.ctx().save_top(self.key)
     }
 
     /// Sets the sender of an SMTP message the way Outlook writes it: the
@@ -177,7 +190,7 @@ impl<'s, A: Access> Message<'s, A> {
         .into_iter()
         .map(|(tag, v)| crate::store::props::PropChange::Set(tag.tag(), PropValue::Unicode(v.to_string())))
         .collect();
-        self.session.engine.change_props(self.key, changes)
+        self.ctx().change_props(self.key, changes)
     }
 
     /// Saves the changes and turns the handle read-only.
@@ -195,7 +208,7 @@ impl<'s, A: Access> Message<'s, A> {
     {
         self.save_changes()?;
         let m = std::mem::ManuallyDrop::new(self);
-        Ok(Message::from_key(m.session, m.key))
+        Ok(Message::from_key(m.session, m.key, m.bytes))
     }
 
     /// Closes the message and gives back the caller's compound file it was
@@ -210,10 +223,9 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        let any =
-            self.session
-                .engine
-                .take_top_store(self.key, std::any::TypeId::of::<cfb::CompoundFile<F>>(), false)?;
+        let any = self
+            .ctx()
+            .take_top_store(self.key, std::any::TypeId::of::<cfb::CompoundFile<F>>(), false)?;
         any.downcast::<cfb::CompoundFile<F>>()
             .map(|cf| *cf)
             .map_err(|_| Error::InvalidParameter {
@@ -235,8 +247,7 @@ impl<'s, A: Access> Message<'s, A> {
     {
         type Store<F> = cfb::CompoundFile<crate::compound::repair::Repaired<F>>;
         let any = self
-            .session
-            .engine
+            .ctx()
             .take_top_store(self.key, std::any::TypeId::of::<Store<F>>(), true)?;
         any.downcast::<crate::compound::repair::Repaired<F>>()
             .ok()
@@ -249,7 +260,7 @@ impl<'s, A: Access> Message<'s, A> {
 
 impl<A: Access> Drop for Message<'_, A> {
     fn drop(&mut self) {
-        self.session.engine.release(self.key);
+        self.ctx().release(self.key);
     }
 }
 

@@ -87,7 +87,7 @@ impl<A: Access> Message<'_, A> {
             Err(Error::PropNotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let max = self.session.engine.limits(self.key)?.max_rtf_bytes;
+        let max = self.ctx().limits(self.key)?.max_rtf_bytes;
         // The compressed stream is at most a few times smaller than the
         // RTF; a compressed stream larger than the RTF limit is refused too.
         if stream.len() > max.saturating_add(16) {
@@ -302,7 +302,7 @@ impl<A: crate::access::Writable> Message<'_, A> {
         ));
         changes.push(PropChange::Set(tags::RTF_IN_SYNC.tag(), PropValue::Boolean(true)));
         changes.push(PropChange::Set(tags::NATIVE_BODY_INFO.tag(), PropValue::Long(native)));
-        self.session.engine.change_props(self.key, changes)
+        self.ctx().change_props(self.key, changes)
     }
 }
 

@@ -49,7 +49,7 @@ macro_rules! named_methods {
             /// name for an unknown id and `MAPI_W_ERRORS_RETURNED`; oxmsg
             /// fails the whole call.
             pub fn names_from_ids(&self, ids: &[u16]) -> Result<Vec<NamedProp>> {
-                self.session.engine.names_from_ids(self.key, ids)
+                self.ctx().names_from_ids(self.key, ids)
             }
 
             /// Every mapping of the message file's named-property map, in id
@@ -63,7 +63,7 @@ macro_rules! named_methods {
             #[doc = concat!("`IMAPIProp::GetNamesFromIDs` on ", $what, " with a NULL tag array")]
             /// (all names, no property-set filter, no flags).
             pub fn named_props(&self) -> Result<Vec<(u16, NamedProp)>> {
-                self.session.engine.named_props(self.key)
+                self.ctx().named_props(self.key)
             }
 
             /// The property ids of `names`, in order, as this message file's
@@ -99,7 +99,7 @@ macro_rules! named_methods {
             /// with `MAPI_W_ERRORS_RETURNED`; oxmsg fails the whole call.
             pub fn ids_from_names(&self, names: &[NamedProp]) -> Result<Vec<NamedId>> {
                 let at = self.file_id()?;
-                let ids = self.session.engine.ids_from_names(self.key, names, false)?;
+                let ids = self.ctx().ids_from_names(self.key, names, false)?;
                 Ok(ids.into_iter().map(|id| NamedId::new(id, at)).collect())
             }
 
@@ -120,7 +120,7 @@ macro_rules! named_methods {
                 A: crate::access::Writable,
             {
                 let at = self.file_id()?;
-                let ids = self.session.engine.ids_from_names(self.key, names, true)?;
+                let ids = self.ctx().ids_from_names(self.key, names, true)?;
                 Ok(ids.into_iter().map(|id| NamedId::new(id, at)).collect())
             }
 
@@ -138,7 +138,7 @@ macro_rules! named_methods {
             /// with the type of `tag` ORed in.
             pub fn resolve_named<K: PropKind>(&self, tag: NamedTag<K>) -> Result<Option<MappedTag<K>>> {
                 let at = self.file_id()?;
-                let id = self.session.engine.resolve_name(self.key, &tag.name())?;
+                let id = self.ctx().resolve_name(self.key, &tag.name())?;
                 Ok(id.map(|id| MappedTag::new(id, at)))
             }
 
@@ -180,7 +180,7 @@ macro_rules! named_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetIDsFromNames` (no `MAPI_CREATE`), then `IMAPIProp::GetProps` on ", $what, ".")]
             pub fn get_named_value(&self, name: &NamedProp, ptype: PropType) -> Result<Option<PropValue>> {
-                let id = self.session.engine.resolve_name(self.key, name)?;
+                let id = self.ctx().resolve_name(self.key, name)?;
                 match id {
                     Some(id) => self.get_value(PropTag::new(id, ptype)),
                     None => Ok(None),
@@ -264,7 +264,7 @@ macro_rules! named_methods {
                 A: crate::access::Writable,
             {
                 let name = name.into();
-                let id = self.session.engine.resolve_name(self.key, &name)?;
+                let id = self.ctx().resolve_name(self.key, &name)?;
                 match id {
                     Some(id) => self.delete(PropTag::new(id, PropType::UNSPECIFIED)),
                     None => Ok(false),

@@ -9,8 +9,8 @@ macro_rules! prop_methods {
             /// The file this object belongs to, for checking mapped tags.
             pub(crate) fn file_id(&self) -> $crate::Result<$crate::mapped::FileId> {
                 Ok($crate::mapped::FileId {
-                    session: self.session.engine.id,
-                    file: self.session.engine.file_of(self.key)?,
+                    session: self.ctx().id,
+                    file: self.ctx().file_of(self.key)?,
                 })
             }
 
@@ -66,7 +66,7 @@ macro_rules! prop_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetProps` on ", $what, ".")]
             pub fn get_value(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropValue>> {
-                self.session.engine.get_value(self.key, self.resolve_tag(tag)?)
+                self.ctx().get_value(self.key, self.resolve_tag(tag)?)
             }
 
             /// Every property with its value (PT_OBJECT ones as
@@ -96,7 +96,7 @@ macro_rules! prop_methods {
             /// # MAPI
             #[doc = concat!("`IMAPIProp::GetPropList` on ", $what, ".")]
             pub fn prop_list(&self) -> $crate::Result<Vec<$crate::prop::PropTag>> {
-                self.session.engine.prop_list(self.key)
+                self.ctx().prop_list(self.key)
             }
 
             /// The `PROPATTR_*` attributes stored with a property, or `None`
@@ -108,7 +108,7 @@ macro_rules! prop_methods {
             /// # MAPI
             /// `GetAttribIMsgOnIStg` for one tag.
             pub fn attributes(&self, tag: impl $crate::AnyTag) -> $crate::Result<Option<$crate::prop::PropAttr>> {
-                self.session.engine.attributes(self.key, self.resolve_tag(tag)?)
+                self.ctx().attributes(self.key, self.resolve_tag(tag)?)
             }
 
             /// Opens a property as a stream for reading, without loading it.
@@ -120,8 +120,8 @@ macro_rules! prop_methods {
             /// # MAPI
             /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
             pub fn open_stream(&self, tag: impl $crate::AnyTag) -> $crate::Result<$crate::stream::PropStream<'_>> {
-                let opened = self.session.engine.open_read(self.key, self.resolve_tag(tag)?)?;
-                $crate::stream::PropStream::new(&self.session.engine, opened)
+                let opened = self.ctx().open_read(self.key, self.resolve_tag(tag)?)?;
+                $crate::stream::PropStream::new(self.ctx(), opened)
             }
 
             /// The undecoded bytes of a PT_STRING8 property (`None` when the
@@ -143,13 +143,13 @@ macro_rules! prop_methods {
             /// Windows ANSI code page; else the enclosing message's; else 1252.
             /// 1252 also when the session is busy (see [`Error::Busy`]).
             pub fn codepage(&self) -> u32 {
-                self.session.engine.codepage(self.key).unwrap_or(1252)
+                self.ctx().codepage(self.key).unwrap_or(1252)
             }
 
             /// What was wrong in this object's storage but could be read past
             /// (empty when the session is busy, see [`Error::Busy`]).
             pub fn warnings(&self) -> Vec<$crate::Warning> {
-                self.session.engine.warnings(self.key).unwrap_or_default()
+                self.ctx().warnings(self.key).unwrap_or_default()
             }
             /// Sets a typed property; the value's type is checked at compile
             /// time. The change stays in memory until saved.
@@ -197,9 +197,7 @@ macro_rules! prop_methods {
             where
                 A: $crate::access::Writable,
             {
-                self.session
-                    .engine
-                    .set_value(self.key, self.resolve_tag(tag)?, value)
+                self.ctx().set_value(self.key, self.resolve_tag(tag)?, value)
             }
 
             /// Deletes a property (every type of its id); `Ok(false)` when
@@ -214,7 +212,7 @@ macro_rules! prop_methods {
             where
                 A: $crate::access::Writable,
             {
-                self.session.engine.delete(self.key, self.resolve_tag(tag)?)
+                self.ctx().delete(self.key, self.resolve_tag(tag)?)
             }
 
             /// Sets the `PROPATTR_*` attributes of a property (written in its
@@ -230,9 +228,7 @@ macro_rules! prop_methods {
             where
                 A: $crate::access::Writable,
             {
-                self.session
-                    .engine
-                    .set_attributes(self.key, self.resolve_tag(tag)?, attr)
+                self.ctx().set_attributes(self.key, self.resolve_tag(tag)?, attr)
             }
 
             /// Opens a property for writing as a stream. What is written
@@ -252,8 +248,8 @@ macro_rules! prop_methods {
                 A: $crate::access::Writable,
             {
                 let tag = self.resolve_tag(tag)?;
-                self.session.engine.check_writable(self.key, tag)?;
-                let writers = self.session.engine.writers(self.key)?;
+                self.ctx().check_writable(self.key, tag)?;
+                let writers = self.ctx().writers(self.key)?;
                 Ok($crate::stream::PropStreamMut::new(
                     &self.session.engine,
                     self.key,

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 use crate::access::{Access, ReadOnly, ReadWrite};
+use crate::compound::indexed::IndexedFile;
 use crate::compound::repair;
 use crate::error::{Error, Result};
 use crate::message::Message;
@@ -82,6 +83,37 @@ impl<'s> Opener<'s, ReadOnly> {
     pub fn reader<R: Read + Seek + Send + Sync + 'static>(self, reader: R) -> Result<Message<'s, ReadOnly>> {
         let (cf, repairs) = repair::open_repaired(ReadOnlyFile(reader)).map_err(|e| open_err(e, "the input"))?;
         self.finish(Box::new(cf), repairs, Target::Memory, false)
+    }
+
+    /// Opens a .msg read-only over bytes the caller keeps (a buffer, a
+    /// memory-mapped file): nothing is copied, and the bytes need not be
+    /// `'static` — the message and everything opened from it borrow them,
+    /// so the compiler keeps them alive and unchanged while it is open.
+    /// oxmsg's own compound-file index reads them (held to `cfb`'s answers
+    /// by a differential test over the corpus and mutated files); values
+    /// that are stored whole in the file are read in place.
+    ///
+    /// ```
+    /// use oxmsg::{tags, Session};
+    /// let session = Session::new();
+    /// let draft = session.opener().create_in_memory()?;
+    /// draft.set(tags::SUBJECT, "Borrowed")?;
+    /// let bytes: Vec<u8> = draft.to_bytes()?;
+    ///
+    /// let msg = session.opener().bytes(&bytes)?;
+    /// assert_eq!(msg.get(tags::SUBJECT)?.as_deref(), Some("Borrowed"));
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Opener::path`].
+    ///
+    /// # MAPI
+    /// `StgOpenStorageOnILockBytes` over the caller's `ILockBytes`, then
+    /// `OpenIMsgOnIStg`.
+    pub fn bytes(self, bytes: &'s [u8]) -> Result<Message<'s, ReadOnly>> {
+        let (indexed, repairs) = IndexedFile::parse_borrowed(bytes).map_err(|e| open_err(e, "the input"))?;
+        self.finish_over(Box::new(indexed), repairs, Target::Memory, false, Some(bytes))
     }
 }
 
@@ -185,12 +217,12 @@ impl<'s, A: Access> Opener<'s, A> {
     /// # MAPI
     /// `StgCreateDocfile` + `OpenIMsgOnIStg` on the new storage.
     pub fn create(self, path: impl AsRef<Path>) -> Result<Message<'s, ReadWrite>> {
-        let key = self.session.engine.create_message(
+        let key = self.session.engine.ctx().create_message(
             Target::Path(path.as_ref().to_path_buf()),
             self.session.new_file(),
             self.options,
         )?;
-        Ok(Message::from_key(self.session, key))
+        Ok(Message::from_key(self.session, key, None))
     }
 
     /// Creates a new, empty message in memory; write it with
@@ -202,8 +234,9 @@ impl<'s, A: Access> Opener<'s, A> {
         let key = self
             .session
             .engine
+            .ctx()
             .create_message(Target::Memory, self.session.new_file(), self.options)?;
-        Ok(Message::from_key(self.session, key))
+        Ok(Message::from_key(self.session, key, None))
     }
 
     fn finish<B: Access>(
@@ -213,7 +246,23 @@ impl<'s, A: Access> Opener<'s, A> {
         target: Target,
         may_be_empty: bool,
     ) -> Result<Message<'s, B>> {
-        let key = self.session.engine.open_store(
+        self.finish_over(store, repairs, target, may_be_empty, None)
+    }
+
+    /// Opens `store`; `bytes` are the caller's bytes it indexes, if borrowed.
+    fn finish_over<B: Access>(
+        self,
+        store: Box<dyn crate::store::backing::CompoundStore>,
+        repairs: Vec<String>,
+        target: Target,
+        may_be_empty: bool,
+        bytes: Option<&'s [u8]>,
+    ) -> Result<Message<'s, B>> {
+        let ctx = crate::store::engine::Ctx {
+            engine: &self.session.engine,
+            bytes,
+        };
+        let key = ctx.open_store(
             store,
             repairs,
             target,
@@ -221,7 +270,7 @@ impl<'s, A: Access> Opener<'s, A> {
             self.session.new_file(),
             &self.options,
         )?;
-        Ok(Message::from_key(self.session, key))
+        Ok(Message::from_key(self.session, key, bytes))
     }
 }
 

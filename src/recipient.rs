@@ -127,11 +127,10 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// `IMessage::GetRecipientTable` + `QueryRows` of all rows and columns.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {
-        let session = self.session.engine.id;
+        let session = self.ctx().id;
         let at = self.file_id()?;
         Ok(self
-            .session
-            .engine
+            .ctx()
             .recipient_rows(self.key)?
             .into_iter()
             .map(|(row, props)| Recipient {
@@ -148,7 +147,7 @@ impl<'s, A: Access> Message<'s, A> {
 
     /// Refuses a row id of another message or session.
     fn check_row(&self, id: RowId) -> Result<u32> {
-        if id.session != self.session.engine.id {
+        if id.session != self.ctx().id {
             return Err(Error::WrongSession { what: "RowId" });
         }
         if id.message != self.key {
@@ -230,7 +229,7 @@ impl<'s, A: Access> Message<'s, A> {
                 RecipientChange::Remove(id) => RowChange::Remove(self.check_row(id)?),
             });
         }
-        self.session.engine.modify_recipients(self.key, rows)
+        self.ctx().modify_recipients(self.key, rows)
     }
 
     /// Adds one SMTP recipient with the properties Outlook needs to show

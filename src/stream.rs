@@ -6,6 +6,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use crate::error::{Error, Result};
 use crate::prop::PropTag;
 use crate::store::backing::ReadSeek;
+use crate::store::engine::Ctx;
 use crate::store::props::{OpenedValue, PropChange};
 use crate::store::state::Spill;
 use crate::store::{Engine, FileKey, NodeKey, OpenWriters};
@@ -24,17 +25,17 @@ use crate::store::{Engine, FileKey, NodeKey, OpenWriters};
 /// # MAPI
 /// `IMAPIProp::OpenProperty(tag, IID_IStream, 0, 0)`.
 pub struct PropStream<'o> {
-    engine: &'o Engine,
+    ctx: Ctx<'o>,
     file: Option<FileKey>,
-    inner: Box<dyn ReadSeek>,
+    inner: Box<dyn ReadSeek + 'o>,
     tag: PropTag,
     len: u64,
 }
 
 impl<'o> PropStream<'o> {
-    pub(crate) fn new(engine: &'o Engine, opened: OpenedValue) -> Result<PropStream<'o>> {
+    pub(crate) fn new(ctx: Ctx<'o>, opened: OpenedValue<'o>) -> Result<PropStream<'o>> {
         let mut s = PropStream {
-            engine,
+            ctx,
             file: opened.file,
             inner: opened.reader,
             tag: opened.tag,
@@ -67,7 +68,7 @@ impl<'o> PropStream<'o> {
     /// other call enters the same file meanwhile).
     fn with_reader<T>(&mut self, f: impl FnOnce(&mut dyn ReadSeek) -> io::Result<T>) -> io::Result<T> {
         let _lease = match self.file {
-            Some(file) => Some(self.engine.lease(file).map_err(io::Error::other)?),
+            Some(file) => Some(self.ctx.lease(file).map_err(io::Error::other)?),
             None => None,
         };
         f(&mut *self.inner)
@@ -170,7 +171,7 @@ impl<'o> PropStreamMut<'o> {
                 Spill::File { file: f, len }
             }
         };
-        self.engine.set_spilled(self.key, self.tag, spill, then)
+        self.engine.ctx().set_spilled(self.key, self.tag, spill, then)
     }
 
     fn buffer(&mut self) -> io::Result<&mut Buffer> {

@@ -122,14 +122,15 @@ enum Outcome {
     Timeout,
 }
 
-/// Runs `walk_bytes(bytes)` in a worker thread under `catch_unwind`,
+/// Runs `walk_bytes_both_ways(bytes)` (the reader and the borrowed bytes
+/// must agree) in a worker thread under `catch_unwind`,
 /// waiting at most `TIMEOUT`.
 fn run_one(bytes: Vec<u8>) -> Outcome {
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::Builder::new()
         .name("walk".into())
         .spawn(move || {
-            let r = std::panic::catch_unwind(move || walk::walk_bytes(bytes));
+            let r = std::panic::catch_unwind(move || walk::walk_bytes_both_ways(bytes));
             let _ = tx.send(match r {
                 Ok(Ok(n)) => Outcome::Ok(n),
                 Ok(Err(e)) => Outcome::Err(format!("{e}")),

@@ -1,7 +1,12 @@
 //! A whole compound file in memory, read through oxmsg's own index
 //! ([`CompoundIndex`]) instead of `cfb`: what a message opened from a path
-//! below the memory threshold reads from. Read-only: saves of such a message
-//! write a new file (the engine never edits a path's file in place).
+//! below the memory threshold, or over a caller's borrowed bytes, reads
+//! from. Read-only: saves of such a message write a new file.
+//!
+//! Borrowed bytes are not kept here (the session state outlives any borrow):
+//! the index remembers only where they are and how long, and each read is
+//! given them again by the handle that holds the borrow
+//! ([`IndexedFile::open_stream_in`]), after checking they are the same bytes.
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -10,10 +15,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::index::{CompoundIndex, DirEntry, EntryId};
 
-/// The bytes of a compound file and their index.
+/// The bytes of a compound file (or where a caller keeps them) and their
+/// index.
 pub(crate) struct IndexedFile {
     index: CompoundIndex,
-    bytes: Arc<Vec<u8>>,
+    bytes: Backing,
+}
+
+/// Where an [`IndexedFile`]'s bytes are.
+enum Backing {
+    /// In memory oxmsg owns.
+    Owned(Shared),
+    /// In a caller's buffer, lent to the handles of the message: its address
+    /// and length, to recognise it (never dereferenced).
+    Borrowed { addr: usize, len: usize },
 }
 
 impl IndexedFile {
@@ -30,10 +45,36 @@ impl IndexedFile {
         Ok((
             IndexedFile {
                 index,
-                bytes: Arc::new(bytes),
+                bytes: Backing::Owned(Shared(Arc::new(bytes))),
             },
             repairs,
         ))
+    }
+
+    /// Indexes a caller's `bytes` without keeping them: every read is given
+    /// them again ([`IndexedFile::open_stream_in`]).
+    ///
+    /// # Errors
+    /// As [`IndexedFile::parse`].
+    pub(crate) fn parse_borrowed(bytes: &[u8]) -> io::Result<(IndexedFile, Vec<String>)> {
+        let index = CompoundIndex::parse(bytes)?;
+        let repairs = index.repairs().to_vec();
+        let backing = Backing::Borrowed {
+            addr: bytes.as_ptr() as usize,
+            len: bytes.len(),
+        };
+        Ok((IndexedFile { index, bytes: backing }, repairs))
+    }
+
+    /// Whether the bytes are a caller's, to be given with each read.
+    pub(crate) fn is_borrowed(&self) -> bool {
+        matches!(self.bytes, Backing::Borrowed { .. })
+    }
+
+    /// Whether `bytes` are the very bytes this file was indexed from (same
+    /// place, same length: a shared borrow cannot have changed them).
+    pub(crate) fn is_borrowed_from(&self, bytes: &[u8]) -> bool {
+        matches!(self.bytes, Backing::Borrowed { addr, len } if addr == bytes.as_ptr() as usize && len == bytes.len())
     }
 
     /// The entry at `path`.
@@ -56,21 +97,69 @@ impl IndexedFile {
 
     /// A reader of the stream at `path`, sharing the file's bytes (nothing
     /// is copied).
-    pub(crate) fn open_stream(&self, path: &str) -> io::Result<StreamReader> {
+    ///
+    /// # Errors
+    /// As `cfb`'s `open_stream`; for borrowed bytes, always (they must be
+    /// given: [`IndexedFile::open_stream_in`]).
+    pub(crate) fn open_stream(&self, path: &str) -> io::Result<StreamReader<Shared>> {
+        match &self.bytes {
+            Backing::Owned(bytes) => self.reader(bytes.clone(), path),
+            Backing::Borrowed { .. } => Err(io::Error::other(
+                "the message's bytes are borrowed: they are read through the message's handles",
+            )),
+        }
+    }
+
+    /// A reader of the stream at `path` of the borrowed `bytes`, which must
+    /// be the bytes this file was indexed from ([`IndexedFile::is_borrowed_from`]).
+    pub(crate) fn open_stream_in<'a>(&self, bytes: &'a [u8], path: &str) -> io::Result<StreamReader<&'a [u8]>> {
+        if !self.is_borrowed_from(bytes) {
+            return Err(io::Error::other("not the bytes the message was opened over"));
+        }
+        self.reader(bytes, path)
+    }
+
+    /// A reader of stream `path`. As `cfb`'s streams, it is lazy: opening
+    /// needs only the directory entry, its length is the entry's, and the
+    /// sector chain is followed (and must be sound) at the first read of a
+    /// byte, so a damaged chain is an error of the read, as it is with `cfb`.
+    fn reader<B: AsRef<[u8]>>(&self, bytes: B, path: &str) -> io::Result<StreamReader<B>> {
         let id: EntryId = self.index.entry_by_path(path)?;
-        let runs = self.index.stream_runs(&self.bytes, id)?;
-        let len = runs.iter().map(|r| r.len() as u64).sum();
+        let entry = self.index.entry(id).ok_or_else(|| not_found(path))?;
+        if !entry.is_stream() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("Not a stream: {path:?}"),
+            ));
+        }
+        let runs = match entry.len() {
+            0 => Ok(Vec::new()),
+            _ => self.index.stream_runs(bytes.as_ref(), id),
+        };
         Ok(StreamReader {
-            bytes: Arc::clone(&self.bytes),
+            bytes,
             runs,
-            len,
+            len: entry.len(),
             pos: 0,
         })
     }
 
-    /// The file's bytes.
-    pub(crate) fn into_bytes(self) -> Arc<Vec<u8>> {
-        self.bytes
+    /// The file's bytes, when oxmsg owns them.
+    pub(crate) fn into_bytes(self) -> Option<Arc<Vec<u8>>> {
+        match self.bytes {
+            Backing::Owned(Shared(bytes)) => Some(bytes),
+            Backing::Borrowed { .. } => None,
+        }
+    }
+}
+
+/// Bytes shared by a file and the readers of its streams.
+#[derive(Clone)]
+pub(crate) struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -92,24 +181,31 @@ pub(crate) fn filetime_to_system_time(filetime: u64) -> SystemTime {
 }
 
 /// One stream of an [`IndexedFile`]: its byte ranges in the file, read in
-/// order.
-pub(crate) struct StreamReader {
-    bytes: Arc<Vec<u8>>,
-    runs: Vec<Range<usize>>,
+/// order, or why they cannot be (reported by reads, not by opening).
+pub(crate) struct StreamReader<B> {
+    bytes: B,
+    runs: io::Result<Vec<Range<usize>>>,
     len: u64,
     pos: u64,
 }
 
-impl Read for StreamReader {
+impl<B: AsRef<[u8]>> Read for StreamReader<B> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || self.pos >= self.len {
+            return Ok(0);
+        }
+        let runs = match &self.runs {
+            Ok(runs) => runs,
+            Err(e) => return Err(io::Error::new(e.kind(), e.to_string())),
+        };
         let mut start = 0u64;
-        for run in &self.runs {
+        for run in runs {
             let run_len = run.len() as u64;
             if self.pos < start + run_len {
                 let skip = (self.pos - start) as usize;
                 let from = run.start + skip;
                 let n = buf.len().min(run.end - from);
-                let src = self.bytes.get(from..from + n).ok_or_else(|| {
+                let src = self.bytes.as_ref().get(from..from + n).ok_or_else(|| {
                     io::Error::new(io::ErrorKind::UnexpectedEof, "stream runs past the end of the file")
                 })?;
                 let Some(dst) = buf.get_mut(..n) else { return Ok(0) };
@@ -123,7 +219,7 @@ impl Read for StreamReader {
     }
 }
 
-impl Seek for StreamReader {
+impl<B> Seek for StreamReader<B> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         let target = match pos {
             SeekFrom::Start(p) => Some(p),
@@ -147,8 +243,8 @@ mod tests {
     #[test]
     fn a_stream_in_several_runs_reads_and_seeks_as_one() {
         let mut r = StreamReader {
-            bytes: Arc::new(b"0123456789abcdef".to_vec()),
-            runs: vec![2..5, 10..12, 0..1],
+            bytes: b"0123456789abcdef",
+            runs: Ok(vec![2..5, 10..12, 0..1]),
             len: 6,
             pos: 0,
         };

@@ -14,7 +14,7 @@ use crate::format::names;
 use crate::format::propstream::HeaderKind;
 use crate::prop::{tags, PropAttr, PropTag, PropType, PropValue};
 
-use super::engine::{Engine, FileKey};
+use super::engine::{Ctx, FileKey};
 use super::load;
 use super::state::{AttachSlot, AttachState, EmbeddedSlot, MessageState, Origin, PropBag, PropEntry, Val};
 use super::{AttachNode, Inner, MessageNode, Node, NodeKey};
@@ -295,7 +295,7 @@ pub(crate) fn new_embedded_state(unicode: bool, codepage: u32) -> MessageState {
     st
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// OpenAttach: the node of attachment `num` of message `msg`, opened
     /// now (read outside the state borrow) or shared with an earlier open.
     pub(crate) fn open_attachment(&self, msg: NodeKey, num: u32) -> Result<NodeKey> {
@@ -306,7 +306,7 @@ impl Engine {
             AttachPlan::Load { file, path } => {
                 let opts = self.state()?.file(msg)?.options.clone();
                 let mut lease = self.lease(file)?;
-                load::load_attachment(lease.store(), file, &path, num, &opts)?
+                load::load_attachment(&mut lease.store(), file, &path, num, &opts)?
             }
         };
         self.state()?.add_attachment_node(msg, state)
@@ -364,7 +364,7 @@ impl Engine {
             EmbeddedPlan::Load { file, path } => {
                 let opts = self.state()?.file(att)?.options.clone();
                 let mut lease = self.lease(file)?;
-                load::load_message(lease.store(), file, &path, HeaderKind::Embedded, &opts)?
+                load::load_message(&mut lease.store(), file, &path, HeaderKind::Embedded, &opts)?
             }
         };
         self.state()?.add_embedded_node(att, state, depth, create)

@@ -90,6 +90,63 @@ pub(crate) trait CompoundStore: Send {
     /// Rewrites the message in place (see [`rewrite_in_place`]); gives back
     /// the store (reopened over the same file) and the outcome.
     fn rewrite(self: Box<Self>, image: File, commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>);
+    /// The file, when oxmsg's own index reads it (its bytes may be a
+    /// caller's, given with each read: [`StoreView::Lent`]).
+    fn as_indexed(&self) -> Option<&IndexedFile> {
+        None
+    }
+}
+
+/// A leased compound file as the engine reads and writes it: the store
+/// itself, or the index of a caller's borrowed bytes with those bytes (`'a`:
+/// the readers it opens live as long as the borrow, not the lease).
+pub(crate) enum StoreView<'l, 'a> {
+    Own(&'l mut dyn CompoundStore),
+    Lent(&'l IndexedFile, &'a [u8]),
+}
+
+impl<'l, 'a> StoreView<'l, 'a> {
+    /// `store` as read with `bytes`: lent when it is the index of exactly
+    /// those borrowed bytes, else the store itself.
+    pub(crate) fn new(store: &'l mut dyn CompoundStore, bytes: Option<&'a [u8]>) -> StoreView<'l, 'a> {
+        let lent = bytes.filter(|b| store.as_indexed().is_some_and(|ix| ix.is_borrowed_from(b)));
+        match lent {
+            Some(bytes) => match store.as_indexed() {
+                Some(indexed) => StoreView::Lent(indexed, bytes),
+                None => unreachable!("`lent` is set only for an indexed file"),
+            },
+            None => StoreView::Own(store),
+        }
+    }
+
+    /// The children of a storage.
+    pub(crate) fn children(&self, storage: &str) -> io::Result<Vec<EntryInfo>> {
+        match self {
+            StoreView::Own(s) => s.children(storage),
+            StoreView::Lent(ix, _) => Ok(ix.children(storage)?.map(EntryInfo::from_index).collect()),
+        }
+    }
+    /// One entry.
+    pub(crate) fn entry(&self, path: &str) -> io::Result<EntryInfo> {
+        match self {
+            StoreView::Own(s) => s.entry(path),
+            StoreView::Lent(ix, _) => ix.entry(path).map(EntryInfo::from_index),
+        }
+    }
+    /// Opens a stream for reading; the reader does not borrow the lease.
+    pub(crate) fn open_read(&mut self, path: &str) -> io::Result<Box<dyn ReadSeek + 'a>> {
+        match self {
+            StoreView::Own(s) => s.open_read(path),
+            StoreView::Lent(ix, bytes) => Ok(Box::new(ix.open_stream_in(bytes, path)?)),
+        }
+    }
+    /// The store, for writing: a caller's borrowed bytes are never written.
+    pub(crate) fn writable(&mut self) -> io::Result<&mut dyn CompoundStore> {
+        match self {
+            StoreView::Own(s) => Ok(&mut **s),
+            StoreView::Lent(..) => Err(read_only()),
+        }
+    }
 }
 
 impl<F: Read + Write + Seek + Send + Sync + 'static> CompoundStore for cfb::CompoundFile<F> {
@@ -191,6 +248,9 @@ impl CompoundStore for IndexedFile {
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
+    }
+    fn as_indexed(&self) -> Option<&IndexedFile> {
+        Some(self)
     }
     fn rewrite(self: Box<Self>, _image: File, _commit: bool) -> (Option<Box<dyn CompoundStore>>, Result<()>) {
         let refused = Error::io(read_only(), "rewriting a message read from a path in place");

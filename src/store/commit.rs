@@ -11,8 +11,8 @@ use crate::format::names;
 use crate::format::propstream::HeaderKind;
 use crate::prop::{tags, Guid, PropValue};
 
-use super::backing::CompoundStore;
-use super::engine::{Engine, FileKey};
+use super::backing::{CompoundStore, StoreView};
+use super::engine::{Ctx, FileKey};
 use super::save::{Writer, CLSID_MAIL_MESSAGE};
 use super::state::*;
 use super::{Inner, Node, NodeKey, Target};
@@ -20,7 +20,7 @@ use super::{Inner, Node, NodeKey, Target};
 /// Copies a storage's children from one compound file to another, CLSIDs
 /// and state bits included; `filter` picks the root-level names to copy.
 pub(crate) fn copy_between(
-    src: &mut dyn CompoundStore,
+    src: &mut StoreView<'_, '_>,
     from: &str,
     dst: &mut dyn CompoundStore,
     to: &str,
@@ -230,7 +230,7 @@ fn check_tree(st: &MessageState, limits: &crate::options::Limits, depth: u32, pa
     Ok(())
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// SaveChanges on an attachment or embedded message.
     pub(crate) fn commit_child(&self, key: NodeKey) -> Result<()> {
         self.state()?.commit_child(key)
@@ -249,13 +249,13 @@ impl Engine {
         };
         let mut out = cfb::CompoundFile::create_with_version(cfb::Version::V3, file)
             .map_err(|e| Error::io(e, "creating the compound file"))?;
-        let mut source: Option<&mut dyn CompoundStore> = lease.as_mut().map(|l| l.store());
+        let mut source: Option<StoreView<'_, '_>> = lease.as_mut().map(|l| l.store());
         // The root CLSID: the file's own when it has one (and this is its
         // root), else CLSID_MailMessage (also for an embedded message
         // written on its own).
         let mut clsid = CLSID_MAIL_MESSAGE;
         if snap.state.origin.source.as_ref().is_some_and(|s| s.path == "/") {
-            if let Some(root) = source.as_deref().and_then(|s| s.entry("/").ok()) {
+            if let Some(root) = source.as_ref().and_then(|s| s.entry("/").ok()) {
                 if root.clsid != Guid::default() {
                     clsid = root.clsid;
                 }
@@ -266,7 +266,7 @@ impl Engine {
         // The named-property mapping, always at the top level.
         let nameid = names::join("/", names::NAMEID);
         CompoundStore::create_storage(&mut out, &nameid).map_err(|e| Error::io(e, "writing the name map"))?;
-        let original = match source.as_deref_mut() {
+        let original = match source.as_mut() {
             Some(s) if !snap.names_dirty => s.entry(&nameid).ok().filter(|e| !e.is_stream).map(|e| (s, e)),
             _ => None,
         };

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 use crate::arena::Key;
 use crate::error::{Error, Result};
 
-use super::backing::CompoundStore;
+use super::backing::{CompoundStore, StoreView};
 use super::{FileState, Inner, NodeKey};
 
 /// The key of a file of the session.
@@ -115,35 +115,6 @@ impl Engine {
         drop(closed);
     }
 
-    /// Takes the compound file of `file` out of the state for I/O.
-    ///
-    /// # Errors
-    /// [`Error::Busy`] when it is already out (a caller's reader or writer
-    /// called back into the session while oxmsg was using that file);
-    /// [`Error::CorruptData`] when the message has no compound file.
-    pub(crate) fn lease(&self, file: FileKey) -> Result<Lease<'_>> {
-        let mut st = self.state()?;
-        let fs = st.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
-            what: "the message's file".into(),
-        })?;
-        if fs.leased {
-            return Err(busy(
-                "the message's compound file is being read or written by an unfinished call \
-                 (a reader or writer called back into the session)",
-            ));
-        }
-        let store = fs
-            .store
-            .take()
-            .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
-        fs.leased = true;
-        Ok(Lease {
-            engine: self,
-            file,
-            store: Some(store),
-        })
-    }
-
     /// Puts a compound file into the state (after a lease, or a reopen).
     fn give_back(&self, file: FileKey, store: Box<dyn CompoundStore>) {
         match lock(&self.state) {
@@ -166,6 +137,83 @@ impl Engine {
     }
 }
 
+/// The engine as one handle sees it: with the bytes the handle borrows when
+/// its message was opened over a caller's buffer (`Opener::bytes`). The
+/// session state cannot hold a borrow (it outlives it), so the handles
+/// carry it, and every operation that reads the message's file is given it
+/// here. Everything else is the [`Engine`]'s (`Deref`).
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) bytes: Option<&'a [u8]>,
+}
+
+impl std::ops::Deref for Ctx<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        self.engine
+    }
+}
+
+impl Engine {
+    /// The engine for a call that borrows no bytes.
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            engine: self,
+            bytes: None,
+        }
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Takes the compound file of `file` out of the state for I/O.
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when it is already out (a caller's reader or writer
+    /// called back into the session while oxmsg was using that file);
+    /// [`Error::CorruptData`] when the message has no compound file;
+    /// [`Error::NoSupport`] when the file is a caller's borrowed bytes and
+    /// this call was not given them (a call from another message's handle).
+    pub(crate) fn lease(&self, file: FileKey) -> Result<Lease<'a>> {
+        let engine = self.engine;
+        let mut st = engine.state()?;
+        let fs = st.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
+            what: "the message's file".into(),
+        })?;
+        if fs.leased {
+            return Err(busy(
+                "the message's compound file is being read or written by an unfinished call \
+                 (a reader or writer called back into the session)",
+            ));
+        }
+        let store = fs
+            .store
+            .take()
+            .ok_or_else(|| Error::corrupt("/", "the message has no compound file"))?;
+        fs.leased = true;
+        drop(st);
+        let mut lease = Lease {
+            engine,
+            file,
+            store: Some(store),
+            bytes: None,
+        };
+        if let Some(indexed) = lease.store.as_deref().and_then(|s| s.as_indexed()) {
+            if indexed.is_borrowed() {
+                match self.bytes {
+                    Some(bytes) if indexed.is_borrowed_from(bytes) => lease.bytes = Some(bytes),
+                    _ => {
+                        return Err(Error::NoSupport {
+                            detail: "a message opened over borrowed bytes is read only through its own handles".into(),
+                        })
+                    }
+                }
+            }
+        }
+        Ok(lease)
+    }
+}
+
 impl Inner {
     /// Puts `store` back as the compound file of `file`; gives it back when
     /// the file was closed meanwhile (for the caller to drop with the state
@@ -182,19 +230,23 @@ impl Inner {
     }
 }
 
-/// A compound file taken out of the state; put back when dropped.
-pub(crate) struct Lease<'e> {
-    engine: &'e Engine,
+/// A compound file taken out of the state; put back when dropped. For a
+/// message over borrowed bytes, it also holds the bytes (`'a`).
+pub(crate) struct Lease<'a> {
+    engine: &'a Engine,
     file: FileKey,
     store: Option<Box<dyn CompoundStore>>,
+    bytes: Option<&'a [u8]>,
 }
 
-impl Lease<'_> {
-    /// The compound file.
-    pub(crate) fn store(&mut self) -> &mut dyn CompoundStore {
-        self.store
+impl<'a> Lease<'a> {
+    /// The compound file, with its bytes when they are borrowed.
+    pub(crate) fn store(&mut self) -> StoreView<'_, 'a> {
+        let store = self
+            .store
             .as_deref_mut()
-            .expect("a lease holds its store until dropped")
+            .expect("a lease holds its store until dropped");
+        StoreView::new(store, self.bytes)
     }
 
     /// Takes the compound file for good (it is not put back). The file

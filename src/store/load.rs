@@ -12,12 +12,12 @@ use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropTag, PropType, PropValue};
 use crate::warning::{Warning, WarningKind};
 
-use super::backing::{CompoundStore, EntryInfo};
+use super::backing::{EntryInfo, StoreView};
 use super::state::*;
 use super::FileState;
 
 /// Reads at most `max` bytes of a stream; a longer stream is a limit error.
-pub(crate) fn read_stream(store: &mut dyn CompoundStore, path: &str, max: u64, limit: &'static str) -> Result<Vec<u8>> {
+pub(crate) fn read_stream(store: &mut StoreView<'_, '_>, path: &str, max: u64, limit: &'static str) -> Result<Vec<u8>> {
     let mut s = store
         .open_read(path)
         .map_err(|e| Error::from_cfb(e, path, "opening stream"))?;
@@ -51,7 +51,7 @@ struct LoadedProps {
 }
 
 fn load_props(
-    store: &mut dyn CompoundStore,
+    store: &mut StoreView<'_, '_>,
     file: Key<FileState>,
     path: &str,
     kind: HeaderKind,
@@ -187,7 +187,7 @@ fn child_numbers(children: &[EntryInfo], prefix: &str, path: &str, limits: &Limi
 /// Reads a message (top-level or embedded) at `path`: its property stream
 /// and the numbers of its recipients and attachments. Nothing else is read.
 pub(crate) fn load_message(
-    store: &mut dyn CompoundStore,
+    store: &mut StoreView<'_, '_>,
     file: Key<FileState>,
     path: &str,
     kind: HeaderKind,
@@ -211,7 +211,7 @@ pub(crate) fn load_message(
 
 /// Reads recipient `num` of the message at `msg_path`.
 pub(crate) fn load_recipient(
-    store: &mut dyn CompoundStore,
+    store: &mut StoreView<'_, '_>,
     file: Key<FileState>,
     msg_path: &str,
     num: u32,
@@ -228,7 +228,7 @@ pub(crate) fn load_recipient(
 
 /// Reads attachment `num` of the message at `msg_path`.
 pub(crate) fn load_attachment(
-    store: &mut dyn CompoundStore,
+    store: &mut StoreView<'_, '_>,
     file: Key<FileState>,
     msg_path: &str,
     num: u32,
@@ -268,7 +268,7 @@ pub(crate) fn load_attachment(
 
 /// Reads a stream-backed value into memory and decodes it.
 pub(crate) fn read_value(
-    store: &mut dyn CompoundStore,
+    store: &mut StoreView<'_, '_>,
     obj_path: &str,
     tag: PropTag,
     codepage: u32,

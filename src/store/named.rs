@@ -16,8 +16,8 @@ use crate::options::Limits;
 use crate::prop::named::{NamedProp, PropName, PS_MAPI};
 use crate::warning::{Warning, WarningKind};
 
-use super::backing::CompoundStore;
-use super::engine::{Engine, FileKey};
+use super::backing::StoreView;
+use super::engine::{Ctx, FileKey};
 use super::{load, Inner, Node, NodeKey};
 
 /// The first property id of the named range.
@@ -43,7 +43,7 @@ fn fold(name: &NamedProp) -> NamedProp {
 
 /// Reads the map of a file: from its `__nameid_version1.0` storage when the
 /// file has one, else an empty map. Returns the warnings of the parse.
-fn read_name_map(store: &mut dyn CompoundStore, limits: &Limits) -> Result<(NameMap, Vec<Warning>)> {
+fn read_name_map(store: &mut StoreView<'_, '_>, limits: &Limits) -> Result<(NameMap, Vec<Warning>)> {
     let max_entries = u64::from(limits.max_named_entries);
     let max_value = limits.max_value_bytes;
     let storage = names::join("/", names::NAMEID);
@@ -211,7 +211,7 @@ impl Inner {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// Reads the map of `key`'s file on first use, under a lease.
     fn ensure_name_map(&self, key: NodeKey) -> Result<()> {
         let (fkey, needed, has_store, limits, strict) = {
@@ -233,7 +233,7 @@ impl Engine {
         }
         let (map, warnings) = if has_store {
             let mut lease = self.lease(fkey)?;
-            read_name_map(lease.store(), &limits)?
+            read_name_map(&mut lease.store(), &limits)?
         } else {
             (NameMap::new(), Vec::new())
         };
@@ -269,7 +269,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// The file `key` belongs to (mapped tags remember it).
     pub(crate) fn file_of(&self, key: NodeKey) -> Result<FileKey> {
         self.state()?.names_file(key)

@@ -13,8 +13,8 @@ use crate::format::propstream::HeaderKind;
 use crate::options::OpenOptions;
 use crate::prop::{tags, PropAttr, PropTag, PropType, PropValue};
 
-use super::backing::{CompoundStore, ReadOnlyFile};
-use super::engine::Engine;
+use super::backing::{CompoundStore, ReadOnlyFile, StoreView};
+use super::engine::Ctx;
 use super::load;
 use super::state::{MessageState, PropEntry, Val};
 use super::{FileState, NodeKey, Target};
@@ -128,7 +128,7 @@ pub(crate) fn open_path_store(path: &Path, memory_threshold: u64) -> Result<(Box
     Ok((Box::new(cf), repairs))
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// A new, empty top-level message.
     pub(crate) fn create_message(&self, target: Target, new: NewFile, options: OpenOptions) -> Result<NodeKey> {
         let file = file_state(None, target, new.unicode, options);
@@ -172,7 +172,13 @@ impl Engine {
             file.leased = true;
             self.state()?.files.insert(file)
         };
-        let loaded = load::load_message(store.as_mut(), fkey, "/", HeaderKind::TopLevel, opts);
+        let loaded = load::load_message(
+            &mut StoreView::new(store.as_mut(), self.bytes),
+            fkey,
+            "/",
+            HeaderKind::TopLevel,
+            opts,
+        );
         let mut st = self.state()?;
         let state = match loaded {
             Ok(s) => s,
@@ -197,7 +203,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// Whether the file of `key` stores strings as PT_UNICODE.
     pub(crate) fn is_unicode(&self, key: NodeKey) -> Result<bool> {
         Ok(self.state()?.file(key)?.unicode)
@@ -239,7 +245,7 @@ impl Engine {
             m.file
         };
         let mut lease = self.lease(file)?;
-        if !lease.store().is_type(expected) {
+        if !lease.store().writable().is_ok_and(|s| s.is_type(expected)) {
             return Err(Error::InvalidParameter {
                 detail: "the message was not opened over a compound file of this type".into(),
             });
@@ -254,14 +260,14 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// Whether the file of `key` is read strictly.
     pub(crate) fn strict(&self, key: NodeKey) -> Result<bool> {
         Ok(self.state()?.strict(key))
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// The limits the file of `key` is read with.
     pub(crate) fn limits(&self, key: NodeKey) -> Result<crate::options::Limits> {
         Ok(self.state()?.limits(key))

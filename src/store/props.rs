@@ -8,7 +8,7 @@ use crate::options::Limits;
 use crate::prop::{PropAttr, PropTag, PropValue};
 
 use super::backing::ReadSeek;
-use super::engine::{Engine, FileKey};
+use super::engine::{Ctx, FileKey};
 use super::load;
 use super::state::{Spill, Val};
 use super::{Inner, NodeKey};
@@ -96,13 +96,13 @@ impl Inner {
 /// A property opened for reading: the stored tag and a reader over its
 /// bytes; `file` when the reader reads the compound file (and so must hold
 /// a lease while it does).
-pub(crate) struct OpenedValue {
+pub(crate) struct OpenedValue<'a> {
     pub(crate) tag: PropTag,
-    pub(crate) reader: Box<dyn ReadSeek>,
+    pub(crate) reader: Box<dyn ReadSeek + 'a>,
     pub(crate) file: Option<FileKey>,
 }
 
-impl Engine {
+impl<'a> Ctx<'a> {
     /// GetProps for one tag.
     pub(crate) fn get_value(&self, key: NodeKey, tag: PropTag) -> Result<Option<PropValue>> {
         let plan = self.state()?.plan_fetch(key, tag)?;
@@ -117,7 +117,7 @@ impl Engine {
                 limits,
             }) => {
                 let mut lease = self.lease(file)?;
-                load::read_value(lease.store(), &path, tag, codepage, &limits).map(Some)
+                load::read_value(&mut lease.store(), &path, tag, codepage, &limits).map(Some)
             }
         }
     }
@@ -172,7 +172,7 @@ impl Engine {
     }
 
     /// OpenProperty(IID_IStream) for reading.
-    pub(crate) fn open_read(&self, key: NodeKey, tag: PropTag) -> Result<OpenedValue> {
+    pub(crate) fn open_read(&self, key: NodeKey, tag: PropTag) -> Result<OpenedValue<'a>> {
         let (etag, val, src, file) = {
             let st = self.state()?;
             let what = st.describe(key);
@@ -185,7 +185,7 @@ impl Engine {
                 file,
             )
         };
-        let (reader, file): (Box<dyn ReadSeek>, _) = match &val {
+        let (reader, file): (Box<dyn ReadSeek + 'a>, _) = match &val {
             Val::Stored => {
                 let path = names::join(src.as_deref().unwrap_or("/"), &names::value_stream(etag));
                 let mut lease = self.lease(file)?;
@@ -228,7 +228,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// The counter of open written streams of `key`.
     pub(crate) fn writers(&self, key: NodeKey) -> Result<super::OpenWriters> {
         self.state()?.writers(key)

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::format::entryid;
 use crate::prop::{tags, PropTag, PropType, PropValue};
 
-use super::engine::Engine;
+use super::engine::Ctx;
 use super::load;
 use super::state::{PropBag, RecipientState, Recipients, Val};
 use super::{Inner, NodeKey};
@@ -175,7 +175,7 @@ impl Inner {
     }
 }
 
-impl Engine {
+impl Ctx<'_> {
     /// Reads the recipient storages of `msg` on first use (outside the
     /// state borrow). Lenient reading skips a storage that cannot be read
     /// and reports it; strict reading refuses the message.
@@ -192,7 +192,7 @@ impl Engine {
         {
             let mut lease = self.lease(file)?;
             for &n in &nums {
-                match load::load_recipient(lease.store(), file, &path, n, &opts) {
+                match load::load_recipient(&mut lease.store(), file, &path, n, &opts) {
                     Ok(r) => rows.push(r),
                     Err(e) if !opts.strict && !matches!(e, Error::LimitExceeded { .. } | Error::Busy { .. }) => {
                         problems.push(crate::Warning::new(
@@ -240,8 +240,7 @@ impl Engine {
                             None => lease.insert(self.lease(file)?),
                         };
                         let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                        let store = l.store();
-                        load::read_value(store, &path, e.tag, codepage, &limits)?
+                        load::read_value(&mut l.store(), &path, e.tag, codepage, &limits)?
                     }
                     _ => continue,
                 };

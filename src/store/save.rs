@@ -10,7 +10,7 @@ use crate::format::names;
 use crate::format::propstream::{self, Header, HeaderKind, RawEntry};
 use crate::prop::{Guid, PropTag, PropType, PropValue, String8};
 
-use super::backing::CompoundStore;
+use super::backing::{CompoundStore, StoreView};
 use super::engine::FileKey;
 use super::state::*;
 
@@ -22,7 +22,7 @@ pub(crate) const CLSID_MAIL_MESSAGE: Guid = Guid::from_fields(0x0002_0D0B, 0, 0,
 /// compound file (`source`, leased for the save).
 pub(crate) struct Writer<'a> {
     pub(crate) out: &'a mut dyn CompoundStore,
-    pub(crate) source: Option<&'a mut dyn CompoundStore>,
+    pub(crate) source: Option<StoreView<'a, 'a>>,
     /// The file `source` is; a state from another file cannot be copied.
     pub(crate) source_file: FileKey,
     /// Whether strings are written as PT_UNICODE (else PT_STRING8 in `codepage`).
@@ -41,17 +41,17 @@ fn out_err(e: io::Error, path: &str) -> Error {
 
 impl<'a> Writer<'a> {
     fn source_store<'b>(
-        source: &'b mut Option<&'a mut dyn CompoundStore>,
+        source: &'b mut Option<StoreView<'a, 'a>>,
         source_file: FileKey,
         src: &Source,
-    ) -> Result<&'b mut dyn CompoundStore> {
+    ) -> Result<&'b mut StoreView<'a, 'a>> {
         if src.file != source_file {
             return Err(Error::NoSupport {
                 detail: format!("{} belongs to another file of the session", src.path),
             });
         }
         match source {
-            Some(s) => Ok(&mut **s),
+            Some(s) => Ok(s),
             None => Err(Error::ObjectDeleted {
                 what: format!("the file behind {}", src.path),
             }),

@@ -79,6 +79,28 @@ pub fn walk_bytes(bytes: Vec<u8>) -> Result<usize, oxmsg::Error> {
     walk_message(&msg)
 }
 
+/// Opens `bytes` twice, with `cfb` behind a reader and with oxmsg's own
+/// index over the borrowed bytes (`Opener::bytes`), and walks both: they
+/// must visit the same number of things and both succeed or both fail (a
+/// panic otherwise). The result of the reader's walk.
+pub fn walk_bytes_both_ways(bytes: Vec<u8>) -> Result<usize, oxmsg::Error> {
+    let borrowed = {
+        let session = Session::new();
+        session.opener().bytes(&bytes).and_then(|msg| walk_message(&msg))
+    };
+    let read = walk_bytes(bytes.clone());
+    match (&read, &borrowed) {
+        (Ok(a), Ok(b)) if a == b => {}
+        (Err(_), Err(_)) => {}
+        _ => panic!(
+            "the reader and the borrowed bytes disagree: {:?} vs {:?}",
+            read.as_ref().map_err(|e| e.to_string()),
+            borrowed.as_ref().map_err(|e| e.to_string())
+        ),
+    }
+    read
+}
+
 /// Walks an open message (top-level or embedded) and everything under it.
 pub fn walk_message<A: Access>(msg: &Message<'_, A>) -> Result<usize, oxmsg::Error> {
     let mut w = Walker::default();
