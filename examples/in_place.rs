@@ -4,7 +4,8 @@
 //! file beside storages of the caller's (MAPI's `IMSG_NO_ISTG_COMMIT`, the
 //! file taken back with `into_compound_file`); an ANSI message where a
 //! character its code page cannot hold is an error unless lossy writing is
-//! chosen; and a named property mapped once and used through its tag.
+//! chosen; a named property mapped once and used through its tag; and a
+//! message read over bytes the caller keeps (borrowed, not copied).
 //!
 //! `cargo run --example in_place`
 
@@ -56,5 +57,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lossy.set(tags::SUBJECT, "Отчёт")?;
     let read = session.opener().reader(Cursor::new(lossy.to_bytes()?))?;
     println!("ANSI 1252, lossy: {:?}", read.get(tags::SUBJECT)?);
+
+    // 4. Over bytes the caller keeps (a buffer, a memory map): borrowed, not
+    //    copied; the message and its attachments cannot outlive them.
+    let draft = session.opener().create_in_memory()?;
+    draft.set(tags::SUBJECT, "read in place")?;
+    let att = draft.create_attachment()?;
+    att.set(tags::ATTACH_LONG_FILENAME, "notes.txt")?;
+    att.write_data(&mut &b"kept by the caller"[..])?;
+    att.save_changes()?;
+    drop(att);
+    let kept: Vec<u8> = draft.to_bytes()?;
+    let msg = session.opener().bytes(&kept)?;
+    let mut data = String::new();
+    std::io::Read::read_to_string(&mut msg.open_attachment(0)?.data()?, &mut data)?;
+    println!("borrowed: subject {:?}, attachment {data:?}", msg.get(tags::SUBJECT)?);
     Ok(())
 }

@@ -108,7 +108,7 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// As [`Self::save_to`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.ctx().to_bytes(self.key)
+        self.ctx().image_bytes(self.key)
     }
 
     /// Writes this message as a complete .msg at `path`, atomically (a

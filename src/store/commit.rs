@@ -387,7 +387,7 @@ impl Ctx<'_> {
     }
 
     /// The bytes of message `key` as a complete .msg.
-    pub(crate) fn to_bytes(&self, key: NodeKey) -> Result<Vec<u8>> {
+    pub(crate) fn image_bytes(&self, key: NodeKey) -> Result<Vec<u8>> {
         Ok(self.build_image(key, io::Cursor::new(Vec::new()))?.into_inner())
     }
 
