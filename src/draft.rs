@@ -28,8 +28,8 @@ struct Part {
 /// - PR_MESSAGE_FLAGS `MSGFLAG_UNSENT | MSGFLAG_READ`: Outlook opens an
 ///   unsent message as an editable draft, and does not show it as unread.
 /// - PR_CREATION_TIME, PR_LAST_MODIFICATION_TIME: now (Outlook shows them).
-/// - PR_SUBJECT, PR_NORMALIZED_SUBJECT and PR_CONVERSATION_TOPIC: the
-///   subject (a new mail has no prefix).
+/// - PR_SUBJECT; PR_SUBJECT_PREFIX, PR_NORMALIZED_SUBJECT and
+///   PR_CONVERSATION_TOPIC follow it (set by oxmsg with the subject).
 /// - PR_IMPORTANCE normal, PR_SENSITIVITY normal, PR_PRIORITY normal: what
 ///   Outlook writes on a new mail.
 /// - The body through [`Message::set_body_html`] or
@@ -146,8 +146,6 @@ impl Draft {
         msg.set(tags::LAST_MODIFICATION_TIME, now)?;
         if !self.subject.is_empty() {
             msg.set(tags::SUBJECT, &self.subject)?;
-            msg.set(tags::NORMALIZED_SUBJECT, &self.subject)?;
-            msg.set(tags::CONVERSATION_TOPIC, &self.subject)?;
         }
         msg.set(tags::IMPORTANCE, Importance::Normal)?;
         msg.set(tags::SENSITIVITY, Sensitivity::Normal)?;

@@ -18,6 +18,9 @@
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
 //! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
+//! | `IMAPIProp::CopyTo` / `CopyProps` (and `MAPI_MOVE`) | [`Message::copy_to`], [`Attachment::copy_to`] with [`CopyOptions`] / [`Message::move_to`] |
+//! | attaching a message (`CreateAttach` + `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` + `CopyTo`) | [`Message::attach_message`], [`Message::attach_message_file`] |
+//! | `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage, MAPI_CREATE)` (ATTACH_OLE) | [`Attachment::set_ole_object`] |
 //!
 //! ## The promises
 //!
@@ -76,6 +79,7 @@ mod arena;
 mod attach;
 pub mod body;
 mod compound;
+mod copy;
 mod draft;
 mod error;
 mod extract;
@@ -98,6 +102,7 @@ mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
+pub use copy::{CopyOptions, PropProblem};
 pub use draft::Draft;
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};

@@ -138,7 +138,33 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        self.session.engine.save_top(self.key)
+        self.save_with_warnings().map(|_| ())
+    }
+
+    /// [`Self::save_changes`], returning what the save left untrue and
+    /// oxmsg cannot make true ([`WarningKind::Stale`](crate::WarningKind::Stale)):
+    /// a received header block (PR_TRANSPORT_MESSAGE_HEADERS) while the
+    /// subject, sender or recipients changed, which readers such as
+    /// `msgconvert` show instead of the properties (delete it, or rewrite
+    /// it, to make them agree); an attachment added to a signed
+    /// (`IPM.Note.SMIME*`) message. They are also listed by
+    /// [`Self::warnings`].
+    ///
+    /// The computed properties are made true by every save: PR_OBJECT_TYPE,
+    /// PR_HASATTACH, PR_MESSAGE_SIZE and PR_ATTACH_SIZE (the bytes written),
+    /// PR_ATTACH_NUM; PR_DISPLAY_TO/CC/BCC follow the recipients and
+    /// PR_SUBJECT_PREFIX, PR_NORMALIZED_SUBJECT and PR_CONVERSATION_TOPIC
+    /// the subject as they are set.
+    ///
+    /// # Errors
+    /// As [`Self::save_changes`].
+    pub fn save_with_warnings(&mut self) -> Result<Vec<crate::Warning>>
+    where
+        A: crate::access::Writable,
+    {
+        let warnings = self.session.engine.save_warnings(self.key)?;
+        self.session.engine.save_top(self.key)?;
+        Ok(warnings)
     }
 
     /// Sets the sender of an SMTP message the way Outlook writes it: the

@@ -124,6 +124,7 @@ impl Inner {
         let m = self.message(key)?;
         let fs = self.file(key)?;
         let mut state = m.state.clone();
+        Inner::refresh_for_save(&mut state);
         let limits = &fs.options.limits;
         check_tree(&state, limits, m.depth, "/")?;
         let codepage = self.codepage(key);
@@ -298,6 +299,7 @@ impl Engine {
             codepage: snap.codepage,
             lossy_ansi: snap.lossy_ansi,
             listings: Default::default(),
+            written: 0,
         };
         w.write_message("/", &snap.state)?;
         drop(lease);

@@ -206,6 +206,7 @@ pub(crate) fn load_message(
         header: lp.header,
         recipients: Recipients::Stored(recips),
         attachments,
+        changed: Default::default(),
     })
 }
 

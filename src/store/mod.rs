@@ -6,9 +6,12 @@
 pub(crate) mod attachments;
 pub(crate) mod backing;
 pub(crate) mod commit;
+pub(crate) mod copy;
+pub(crate) mod derived;
 pub(crate) mod engine;
 pub(crate) mod load;
 pub(crate) mod named;
+pub(crate) mod ole;
 pub(crate) mod open;
 pub(crate) mod props;
 pub(crate) mod recipients;
@@ -310,9 +313,14 @@ impl Inner {
     }
 
     pub(crate) fn check_writable(&self, key: NodeKey, tag: PropTag) -> Result<()> {
-        if is_computed(tag.id()) {
+        if is_computed(tag.id()) || derived::is_derived(tag.id()) {
             return Err(Error::Computed { tag });
         }
+        self.check_attributes(key, tag)
+    }
+
+    /// Refuses a write to a property whose attributes lack `PROPATTR_WRITABLE`.
+    pub(crate) fn check_attributes(&self, key: NodeKey, tag: PropTag) -> Result<()> {
         let (props, _, _) = self.parts(key)?;
         for e in props.by_id(tag.id()) {
             if !PropAttr(e.flags).is_writable() && e.flags != 0 {
@@ -349,6 +357,15 @@ impl Inner {
                 detail: format!("{tag}: a multi-valued property needs at least one value"),
             });
         }
+        self.note_change(key, tag, Some(&value));
+        self.props_mut(key)?.set(tag, Val::Value(value));
+        Ok(())
+    }
+
+    /// Sets a property oxmsg computes (PR_ATTACH_SIZE with the data it
+    /// measures): no `MAPI_E_COMPUTED`, but the attributes still apply.
+    pub(crate) fn set_derived(&mut self, key: NodeKey, tag: PropTag, value: PropValue) -> Result<()> {
+        self.check_attributes(key, tag)?;
         self.props_mut(key)?.set(tag, Val::Value(value));
         Ok(())
     }
@@ -385,8 +402,14 @@ impl Inner {
 
     /// Sets a value written through a stream.
     pub(crate) fn set_spilled(&mut self, key: NodeKey, tag: PropTag, spill: Spill) -> Result<()> {
+        self.set_spilled_shared(key, tag, Arc::new(spill))
+    }
+
+    /// Sets a value given as its stream's bytes (shared, so that an
+    /// all-or-nothing change can be retried).
+    pub(crate) fn set_spilled_shared(&mut self, key: NodeKey, tag: PropTag, spill: Arc<Spill>) -> Result<()> {
         self.check_writable(key, tag)?;
-        let val = match spill {
+        let val = match &*spill {
             Spill::Memory(bytes) if bytes.len() <= 4096 && !tag.prop_type().is_multi() => {
                 let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key)).map_err(|d| {
                     Error::BadValue {
@@ -397,7 +420,7 @@ impl Inner {
                 })?;
                 Val::Value(v)
             }
-            s => Val::Spilled(Arc::new(s)),
+            _ => Val::Spilled(spill),
         };
         self.props_mut(key)?.set(tag, val);
         Ok(())
@@ -405,7 +428,7 @@ impl Inner {
 
     /// DeleteProps for one tag (every type of its id).
     pub(crate) fn delete(&mut self, key: NodeKey, tag: PropTag) -> Result<bool> {
-        if is_computed(tag.id()) {
+        if is_computed(tag.id()) || derived::is_derived(tag.id()) {
             return Err(Error::Computed { tag });
         }
         let (props, _, _) = self.parts(key)?;
@@ -414,7 +437,11 @@ impl Inner {
                 detail: format!("property {} is mandatory (PROPATTR_MANDATORY)", e.tag),
             });
         }
-        Ok(self.props_mut(key)?.remove_id(tag.id()).is_some())
+        let removed = self.props_mut(key)?.remove_id(tag.id()).is_some();
+        if removed {
+            self.note_change(key, tag, None);
+        }
+        Ok(removed)
     }
 
     // ----- lifetimes of nodes ----------------------------------------------

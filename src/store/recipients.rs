@@ -145,6 +145,7 @@ impl Inner {
         let m = self.message_mut(msg)?;
         m.state.header.next_recipient_id = next as u32;
         m.state.recipients = Recipients::Loaded(rows);
+        m.state.changed.recipients = true;
         Ok(())
     }
 

@@ -93,6 +93,8 @@ pub(crate) enum Val {
     StoredObject,
     /// Written through a stream: the raw stream bytes.
     Spilled(Arc<Spill>),
+    /// A PT_OBJECT storage given whole (an OLE object's), written as is.
+    Storage(Arc<super::ole::StorageImage>),
 }
 
 /// One property: tag, `PROPATTR_*` flags, value.
@@ -253,6 +255,8 @@ pub(crate) struct MessageState {
     pub(crate) header: Header,
     pub(crate) recipients: Recipients,
     pub(crate) attachments: BTreeMap<u32, AttachSlot>,
+    /// What changed since it was read (for the stale-header warning).
+    pub(crate) changed: super::derived::Changed,
 }
 
 impl MessageState {
@@ -284,6 +288,7 @@ impl MessageState {
             header: Header::default(),
             recipients: Recipients::Loaded(Vec::new()),
             attachments: BTreeMap::new(),
+            changed: Default::default(),
         }
     }
 }
