@@ -113,6 +113,22 @@ impl Inner {
     /// recipients, PR_DISPLAY_TO/CC/BCC of message state `props`, before it
     /// is written.
     pub(crate) fn refresh_for_save(state: &mut super::state::MessageState) {
+        for slot in state.attachments.values_mut() {
+            if let AttachSlot::Loaded(a) = slot {
+                if let Some(super::state::EmbeddedSlot::Loaded(m)) = &mut a.embedded {
+                    Inner::refresh_for_save(m);
+                }
+                if a.origin.refreshed_on_save() {
+                    a.props
+                        .set(tags::OBJECT_TYPE.tag(), Val::Value(PropValue::Long(MAPI_ATTACH)));
+                    a.props
+                        .set(tags::ATTACH_NUM.tag(), Val::Value(PropValue::Long(a.num as i32)));
+                }
+            }
+        }
+        if !state.origin.refreshed_on_save() {
+            return;
+        }
         state
             .props
             .set(tags::OBJECT_TYPE.tag(), Val::Value(PropValue::Long(MAPI_MESSAGE)));

@@ -160,6 +160,7 @@ fn load_props(
             source_tags,
             warnings,
             skipped,
+            edited: false,
         },
         children,
     })

@@ -226,11 +226,20 @@ impl Inner {
         })
     }
 
+    /// The properties of an object, to change: the object counts as
+    /// edited from then on (its computed properties are made true by the
+    /// next save; an untouched object is written back as it was read).
     fn props_mut(&mut self, key: NodeKey) -> Result<&mut PropBag> {
         self.check_live(key)?;
         Ok(match self.node_mut(key)? {
-            Node::Message(m) => &mut m.state.props,
-            Node::Attachment(a) => &mut a.state.props,
+            Node::Message(m) => {
+                m.state.origin.edited = true;
+                &mut m.state.props
+            }
+            Node::Attachment(a) => {
+                a.state.origin.edited = true;
+                &mut a.state.props
+            }
         })
     }
 

@@ -146,6 +146,7 @@ impl Inner {
         m.state.header.next_recipient_id = next as u32;
         m.state.recipients = Recipients::Loaded(rows);
         m.state.changed.recipients = true;
+        m.state.origin.edited = true;
         Ok(())
     }
 

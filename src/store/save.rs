@@ -224,7 +224,7 @@ impl<'a> Writer<'a> {
             attachment_count: st.attachments.len() as u32,
         };
         let skip = [names::RECIP_PREFIX, names::ATTACH_PREFIX];
-        let size = Some((PropTag(0x0E08_0003), start));
+        let size = st.origin.refreshed_on_save().then_some((PropTag(0x0E08_0003), start));
         self.write_object(path, &st.props, &st.origin, st.kind, &header, &skip, size)
     }
 
@@ -262,7 +262,7 @@ impl<'a> Writer<'a> {
                 },
             );
         }
-        let size = Some((PropTag(0x0E20_0003), start));
+        let size = a.origin.refreshed_on_save().then_some((PropTag(0x0E20_0003), start));
         self.write_object(
             apath,
             &props,

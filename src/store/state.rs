@@ -188,9 +188,18 @@ pub(crate) struct Origin {
     /// Items that could not be read and are left out of this state (a save
     /// would drop them), with the storage path and reason.
     pub(crate) skipped: Vec<crate::Warning>,
+    /// Changed since it was read: its properties, or (for a message) its
+    /// recipients or attachments.
+    pub(crate) edited: bool,
 }
 
 impl Origin {
+    /// Whether a save makes the object's computed properties true: it is
+    /// new, or was edited (an untouched object is written as it was read).
+    pub(crate) fn refreshed_on_save(&self) -> bool {
+        self.edited || self.source.is_none()
+    }
+
     /// Where the object's unread parts are. Only an object read from a file
     /// has parts stored there, so a stored part without a source is a state
     /// oxmsg never builds; it is reported as corrupt data at `at` (what was
