@@ -17,6 +17,9 @@
 //! | `IMessage::GetRecipientTable` / `ModifyRecipients` | [`Message::recipients`], [`Message::recipient_table`] / [`Message::modify_recipients`] |
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
 //! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
+//! | `IMessage::SetReadFlag` | [`Message::set_read_flag`] ([`read_flag`]), [`Message::is_read`]; the states Outlook shows: [`Message::mark_draft`], [`Message::mark_received`], [`Message::mark_sent`] |
+//! | `MSGCALLRELEASE` (of `OpenIMsgOnIStg`) / `Release` | [`Message::on_release`] / [`Message::close`] or drop |
+//! | `SubmitMessage`, `GetMessageStatus`, `Advise`, `ResolveName` | [`Message::submit_message`], [`Message::message_status`], [`Message::advise`], [`Message::resolve_names`]: [`Error::NoSupport`], with the reason |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
 //! | `IMAPIProp::CopyTo` / `CopyProps` (and `MAPI_MOVE`) | [`Message::copy_to`], [`Attachment::copy_to`] with [`CopyOptions`] / [`Message::move_to`] |
 //! | attaching a message (`CreateAttach` + `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` + `CopyTo`) | [`Message::attach_message`], [`Message::attach_message_file`] |
@@ -88,6 +91,7 @@ mod imapiprop;
 mod mapped;
 mod message;
 mod message_body;
+mod message_state;
 mod named_api;
 mod object;
 mod opener;
@@ -110,6 +114,7 @@ pub use imapiprop::{PropRead, PropWrite};
 pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
 pub use message::Message;
 pub use message_body::{Body, InlineImages};
+pub use message_state::read_flag;
 pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{

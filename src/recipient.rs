@@ -233,10 +233,15 @@ impl<'s, A: Access> Message<'s, A> {
         self.session.engine.modify_recipients(self.key, rows)
     }
 
-    /// Adds one SMTP recipient with the properties Outlook needs to show
-    /// and reply to it: display names, address type and address, a one-off
-    /// PR_ENTRYID and PR_RECIPIENT_ENTRYID (MS-OXCDATA 2.2.5.1), PR_SEARCH_KEY,
-    /// recipient type, object and display type.
+    /// Adds one SMTP recipient with what Outlook writes for a one-off SMTP
+    /// recipient (compared with Outlook-written files): display names,
+    /// address type and address, a one-off PR_ENTRYID and
+    /// PR_RECIPIENT_ENTRYID (MS-OXCDATA 2.2.5.1), PR_SEARCH_KEY, recipient
+    /// type, PR_OBJECT_TYPE `MAPI_MAILUSER`, PR_DISPLAY_TYPE(_EX)
+    /// `DT_MAILUSER`, PR_RECIPIENT_FLAGS `recipSendable`,
+    /// PR_RECIPIENT_TRACK_STATUS none, PR_RECIPIENT_ORDER, PR_RESPONSIBILITY
+    /// false (not yet handled by a transport), PR_SEND_RICH_INFO false; the
+    /// save writes PR_ROWID.
     ///
     /// # Errors
     /// As [`Self::modify_recipients`].
@@ -244,24 +249,36 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        let s = |v: &str| PropValue::Unicode(v.to_string());
-        let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
-        // PR_SEARCH_KEY: the address type, a colon and the address, upper-cased and NUL-terminated (MAPI PidTagSearchKey).
-        let mut search_key = format!("SMTP:{}", email.to_uppercase()).into_bytes();
-        search_key.push(0);
-        self.modify_recipients([RecipientChange::Add(vec![
-            (tags::ENTRYID.tag(), entry_id.clone()),
-            (tags::RECIPIENT_ENTRYID.tag(), entry_id),
-            (tags::SEARCH_KEY.tag(), PropValue::Binary(search_key)),
-            (tags::DISPLAY_NAME.tag(), s(name)),
-            (tags::RECIPIENT_DISPLAY_NAME.tag(), s(name)),
-            (tags::TRANSMITABLE_DISPLAY_NAME.tag(), s(name)),
-            (tags::ADDRTYPE.tag(), s("SMTP")),
-            (tags::EMAIL_ADDRESS.tag(), s(email)),
-            (tags::SMTP_ADDRESS.tag(), s(email)),
-            (tags::RECIPIENT_TYPE.tag(), PropValue::Long(kind.value())),
-            (tags::OBJECT_TYPE.tag(), PropValue::Long(6)),
-            (tags::DISPLAY_TYPE.tag(), PropValue::Long(0)),
-        ])])
+        let order = self.session.engine.recipient_count(self.key)? as i32 + 1;
+        self.modify_recipients([RecipientChange::Add(one_off_row(kind, name, email, order))])
     }
+}
+
+/// The values of a one-off SMTP recipient row, as Outlook writes them.
+pub(crate) fn one_off_row(kind: RecipientType, name: &str, email: &str, order: i32) -> Vec<(PropTag, PropValue)> {
+    let s = |v: &str| PropValue::Unicode(v.to_string());
+    let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
+    vec![
+        (tags::ENTRYID.tag(), entry_id.clone()),
+        (tags::RECIPIENT_ENTRYID.tag(), entry_id),
+        (
+            tags::SEARCH_KEY.tag(),
+            PropValue::Binary(crate::format::entryid::smtp_search_key(email)),
+        ),
+        (tags::DISPLAY_NAME.tag(), s(name)),
+        (tags::RECIPIENT_DISPLAY_NAME.tag(), s(name)),
+        (tags::TRANSMITABLE_DISPLAY_NAME.tag(), s(name)),
+        (tags::ADDRTYPE.tag(), s("SMTP")),
+        (tags::EMAIL_ADDRESS.tag(), s(email)),
+        (tags::SMTP_ADDRESS.tag(), s(email)),
+        (tags::RECIPIENT_TYPE.tag(), PropValue::Long(kind.value())),
+        (tags::OBJECT_TYPE.tag(), PropValue::Long(6)),  // MAPI_MAILUSER
+        (tags::DISPLAY_TYPE.tag(), PropValue::Long(0)), // DT_MAILUSER
+        (tags::DISPLAY_TYPE_EX.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_FLAGS.tag(), PropValue::Long(1)), // recipSendable
+        (tags::RECIPIENT_TRACK_STATUS.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_ORDER.tag(), PropValue::Long(order)),
+        (tags::RESPONSIBILITY.tag(), PropValue::Boolean(false)),
+        (tags::SEND_RICH_INFO.tag(), PropValue::Boolean(false)),
+    ]
 }

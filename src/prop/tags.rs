@@ -105,6 +105,8 @@ tags! {
     SENT_REPRESENTING_SMTP_ADDRESS: Unicode = 0x5D02;
     /// PR_SENT_REPRESENTING_ENTRYID (0x0041).
     SENT_REPRESENTING_ENTRYID: Binary = 0x0041;
+    /// PR_SENT_REPRESENTING_SEARCH_KEY (0x003B).
+    SENT_REPRESENTING_SEARCH_KEY: Binary = 0x003B;
     /// PR_RECEIVED_BY_NAME (0x0040).
     RECEIVED_BY_NAME: Unicode = 0x0040;
     /// PR_RECEIVED_BY_EMAIL_ADDRESS (0x0076).
@@ -170,6 +172,14 @@ tags! {
     RESPONSIBILITY: Boolean = 0x0E0F;
     /// PR_SEND_RICH_INFO (0x3A40).
     SEND_RICH_INFO: Boolean = 0x3A40;
+    /// PR_RECIPIENT_TRACK_STATUS (0x5FFF): the voting/tracking response, 0 none.
+    RECIPIENT_TRACK_STATUS: Long = 0x5FFF;
+    /// PR_DISPLAY_TYPE_EX (0x3905): the display type with its flags.
+    DISPLAY_TYPE_EX: Long = 0x3905;
+    /// PR_RECIPIENT_ORDER (0x5FDF): the row's position as Outlook shows it.
+    RECIPIENT_ORDER: Long = 0x5FDF;
+    /// PR_SEND_INTERNET_ENCODING (0x3A71): 0, the sender's choice.
+    SEND_INTERNET_ENCODING: Long = 0x3A71;
     // --- attachments ---
     /// PR_ATTACH_NUM (0x0E21).
     ATTACH_NUM: Long = 0x0E21;

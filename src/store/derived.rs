@@ -157,6 +157,25 @@ impl Inner {
 }
 
 impl Engine {
+    /// PR_LAST_MODIFICATION_TIME (now) and, when absent, PR_CREATION_TIME
+    /// of message `key`, when it is new or edited, as a store keeps them at
+    /// each save (an untouched message keeps its times).
+    pub(crate) fn stamp_save_times(&self, key: NodeKey) -> Result<()> {
+        let now = crate::prop::FileTime::from(std::time::SystemTime::now());
+        let mut st = self.state()?;
+        st.check_live(key)?;
+        let m = st.message_mut(key)?;
+        if !m.state.origin.refreshed_on_save() {
+            return Ok(());
+        }
+        let props = &mut m.state.props;
+        props.set(tags::LAST_MODIFICATION_TIME.tag(), Val::Value(PropValue::SysTime(now)));
+        if props.find(tags::CREATION_TIME.tag()).is_none() {
+            props.set(tags::CREATION_TIME.tag(), Val::Value(PropValue::SysTime(now)));
+        }
+        Ok(())
+    }
+
     /// What a save of message `key` would leave untrue, as warnings: a
     /// transport header block (PR_TRANSPORT_MESSAGE_HEADERS) that names
     /// another subject, sender or recipients than the message now has, and

@@ -64,6 +64,40 @@ pub(crate) struct FileState {
     pub(crate) names: Option<crate::format::nameid::NameMap>,
     /// Whether `names` changed since it was read.
     pub(crate) names_dirty: bool,
+    /// MSGCALLRELEASE: run when the file is closed (when this state is
+    /// dropped, which the engine does with the session free).
+    pub(crate) on_release: Option<ReleaseHook>,
+}
+
+/// A caller's release callback (MSGCALLRELEASE), run when dropped. Behind a
+/// mutex so that the file state stays `Sync`.
+pub(crate) struct ReleaseHook(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl ReleaseHook {
+    pub(crate) fn new(f: Box<dyn FnOnce() + Send>) -> ReleaseHook {
+        ReleaseHook(std::sync::Mutex::new(Some(f)))
+    }
+
+    /// Drops the callback without running it (replaced by another).
+    pub(crate) fn cancel(self) {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.take();
+    }
+}
+
+impl Drop for ReleaseHook {
+    fn drop(&mut self) {
+        let f = match self.0.get_mut() {
+            Ok(f) => f.take(),
+            Err(p) => p.into_inner().take(),
+        };
+        if let Some(f) = f {
+            f();
+        }
+    }
 }
 
 /// An open object.
@@ -420,7 +454,7 @@ impl Inner {
         self.check_writable(key, tag)?;
         let val = match &*spill {
             Spill::Memory(bytes) if bytes.len() <= 4096 && !tag.prop_type().is_multi() => {
-                let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key)).map_err(|d| {
+                let v = propstream::decode_stream(tag.prop_type(), bytes, self.codepage(key)).map_err(|d| {
                     Error::BadValue {
                         tag,
                         detail: d,

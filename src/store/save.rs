@@ -37,6 +37,35 @@ pub(crate) struct Writer<'a> {
     pub(crate) written: u64,
 }
 
+/// How an object's property stream is laid out, and whether its size
+/// property (PR_MESSAGE_SIZE / PR_ATTACH_SIZE, from the bytes written
+/// since the given count) is computed.
+struct Layout<'a> {
+    kind: HeaderKind,
+    header: &'a Header,
+    /// Child storages that are written apart (recipients, attachments).
+    skip_prefixes: &'a [&'a str],
+    size: Option<(PropTag, u64)>,
+}
+
+const NO_HEADER: Header = Header {
+    next_recipient_id: 0,
+    next_attachment_id: 0,
+    recipient_count: 0,
+    attachment_count: 0,
+};
+
+impl Layout<'static> {
+    fn child(size: Option<(PropTag, u64)>) -> Layout<'static> {
+        Layout {
+            kind: HeaderKind::Child,
+            header: &NO_HEADER,
+            skip_prefixes: &[],
+            size,
+        }
+    }
+}
+
 fn out_err(e: io::Error, path: &str) -> Error {
     Error::io(e, format!("writing {path}"))
 }
@@ -189,15 +218,7 @@ impl<'a> Writer<'a> {
                     let name = self.child_name(&st.origin, names::recipient_storage(r.num))?;
                     let rpath = names::join(path, &name);
                     self.create_storage(&rpath, None)?;
-                    self.write_object(
-                        &rpath,
-                        &r.props,
-                        &r.origin,
-                        HeaderKind::Child,
-                        &Header::default(),
-                        &[],
-                        None,
-                    )?;
+                    self.write_object(&rpath, &r.props, &r.origin, Layout::child(None))?;
                     self.keep_source_times(&rpath, &r.origin)?;
                     recip_nums.push(r.num);
                 }
@@ -225,7 +246,17 @@ impl<'a> Writer<'a> {
         };
         let skip = [names::RECIP_PREFIX, names::ATTACH_PREFIX];
         let size = st.origin.refreshed_on_save().then_some((PropTag(0x0E08_0003), start));
-        self.write_object(path, &st.props, &st.origin, st.kind, &header, &skip, size)
+        self.write_object(
+            path,
+            &st.props,
+            &st.origin,
+            Layout {
+                kind: st.kind,
+                header: &header,
+                skip_prefixes: &skip,
+                size,
+            },
+        )
     }
 
     fn write_attachment(&mut self, apath: &str, a: &AttachState) -> Result<()> {
@@ -263,30 +294,19 @@ impl<'a> Writer<'a> {
             );
         }
         let size = a.origin.refreshed_on_save().then_some((PropTag(0x0E20_0003), start));
-        self.write_object(
-            apath,
-            &props,
-            &a.origin,
-            HeaderKind::Child,
-            &Header::default(),
-            &[],
-            size,
-        )?;
+        self.write_object(apath, &props, &a.origin, Layout::child(size))?;
         self.keep_source_times(apath, &a.origin)
     }
 
     /// Writes an object's value streams and property stream, then copies
     /// what else its source storage held that oxmsg does not manage.
-    fn write_object(
-        &mut self,
-        path: &str,
-        props: &PropBag,
-        origin: &Origin,
-        kind: HeaderKind,
-        header: &Header,
-        skip_prefixes: &[&str],
-        size: Option<(PropTag, u64)>,
-    ) -> Result<()> {
+    fn write_object(&mut self, path: &str, props: &PropBag, origin: &Origin, layout: Layout<'_>) -> Result<()> {
+        let Layout {
+            kind,
+            header,
+            skip_prefixes,
+            size,
+        } = layout;
         let mut entries = Vec::with_capacity(props.map.len() + 1);
         for e in props.map.values() {
             if let Some(raw) = self.write_value(path, e, origin)? {
