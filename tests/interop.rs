@@ -503,3 +503,107 @@ fn an_html_draft_with_an_inline_image_reads_the_same_in_extract_msg_and_msgconve
         "{m}"
     );
 }
+
+/// Five Outlook-written corpus mails with recipients and attachments (one
+/// of them with an embedded message of its own).
+const FORWARDED: [&str; 5] = [
+    "bbottema__HTML_mail_with_replyto_and_attachment_and_embedded_image.msg",
+    "sicos__HtmlSampleEmailWithAttachment.msg",
+    "marirs__test_email_2.msg",
+    "hiraoka__attachAndInline.msg",
+    "sicos__EmailWithMsgAttachment.msg",
+];
+
+/// What examples/forward.rs does: a draft `FW: ` + the subject, the
+/// original's importance and sensitivity copied, the original attached as
+/// an embedded message.
+fn forward(session: &Session, original: &Path, out: &Path) -> oxmsg::Result<()> {
+    let orig = session.opener().path(original)?;
+    let mut fw = session.opener().create(out)?;
+    orig.copy_to(
+        &fw,
+        &oxmsg::CopyOptions::only([tags::IMPORTANCE.tag(), tags::SENSITIVITY.tag()]),
+    )?;
+    let subject = orig.get(tags::SUBJECT)?.unwrap_or_default();
+    fw.set(tags::SUBJECT, format!("FW: {subject}").as_str())?;
+    fw.set_body_text("See the attached message.")?;
+    fw.mark_draft()?;
+    drop(fw.attach_message(&orig)?);
+    fw.save_changes()
+}
+
+/// (subject, recipient addresses, attachment hashes) as extract-msg sees a
+/// message dump.
+fn extract_view(v: &Value) -> (Value, Vec<Value>, Vec<Value>) {
+    let emails = v["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["email"].clone())
+        .collect();
+    let atts = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            if a["is_embedded"] == Value::Bool(true) {
+                a["nested_subject"].clone()
+            } else {
+                a["sha256"].clone()
+            }
+        })
+        .collect();
+    (v["subject"].clone(), emails, atts)
+}
+
+/// (subject, To, Cc, attachment hashes) as msgconvert's MIME shows it.
+fn mime_view(v: &Value) -> (Value, Value, Value, Vec<Value>) {
+    let atts = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["sha256"].clone())
+        .collect();
+    (v["subject"].clone(), v["to"].clone(), v["cc"].clone(), atts)
+}
+
+#[test]
+fn a_forward_made_as_examples_forward_does_carries_the_original_intact_for_both_readers() {
+    let Some(corpus) = std::env::var_os("OXMSG_CORPUS").map(PathBuf::from) else {
+        eprintln!("skipped: OXMSG_CORPUS not set");
+        return;
+    };
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in FORWARDED {
+        let original = corpus.join("public").join(name);
+        let out = dir.path().join(format!("fw-{name}"));
+        forward(&Session::new(), &original, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
+
+        // extract-msg: one attachment, a message, equal to the original.
+        let orig = extract_msg(&original);
+        let fw = extract_msg(&out);
+        let subject = orig["subject"].as_str().unwrap_or_default();
+        assert_eq!(fw["subject"], Value::from(format!("FW: {subject}")), "{name}");
+        let atts = fw["attachments"].as_array().unwrap();
+        assert_eq!(atts.len(), 1, "{name}");
+        assert_eq!(atts[0]["kind"], Value::from("MSG"), "{name}: not an embedded message");
+        assert_eq!(atts[0]["attach_method"], Value::from(5), "{name}");
+        let nested = &atts[0]["nested"];
+        assert_eq!(extract_view(nested), extract_view(&orig), "{name}: extract-msg");
+        assert!(!orig["recipients"].as_array().unwrap().is_empty(), "{name}");
+
+        // msgconvert: the forward's one message/rfc822 part is the original.
+        let orig = msgconvert(&original);
+        let fw = msgconvert(&out);
+        let parts = fw["nested"].as_array().unwrap();
+        assert_eq!(parts.len(), 1, "{name}: {fw}");
+        assert_eq!(mime_view(&parts[0]), mime_view(&orig), "{name}: msgconvert");
+        assert!(
+            !orig["attachments"].as_array().unwrap().is_empty() || !orig["nested"].as_array().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+}

@@ -356,6 +356,17 @@ fn copy_props(
         }
         copied.push(tag);
     }
+    // A copied subject's parts are the source's, not derived again: the ones
+    // the source lacks go (with the subject the destination had).
+    if copied.iter().any(|t| t.id() == 0x0037) {
+        let src_ids: Vec<u16> = src.engine.prop_list(src.key)?.iter().map(|t| t.id()).collect();
+        for id in [0x003D_u16, 0x0E1D, 0x0070] {
+            if !src_ids.contains(&id) && spec.wants(id) {
+                changes.push(PropChange::Delete(PropTag::new(id, PropType::UNSPECIFIED)));
+                copied.push(PropTag::new(id, PropType::UNSPECIFIED));
+            }
+        }
+    }
     // One all-or-nothing change; a value the destination refuses (an ANSI
     // file that cannot hold a string, a read-only attribute) is a problem
     // and the rest is copied.
