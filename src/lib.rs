@@ -108,7 +108,7 @@ pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
 pub use copy::{CopyOptions, PropProblem};
 pub use draft::Draft;
-pub use error::{scode, Error, Result};
+pub use error::{scode, Error, LastError, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use imapiprop::{PropRead, PropWrite};
 pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
