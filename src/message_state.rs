@@ -226,6 +226,40 @@ impl<'s, A: Access> Message<'s, A> {
         self.session.engine.change_props(self.key, changes)
     }
 
+    /// Sets who received the message, the way a store writes it on
+    /// delivery: PR_RECEIVED_BY_* and PR_RCVD_REPRESENTING_* (name, `SMTP`
+    /// address type, address, SMTP address, a one-off entry id, the search
+    /// key), here the same person.
+    ///
+    /// # Errors
+    /// As [`Self::set`]; all or nothing.
+    pub fn set_received_by(&self, name: &str, email: &str) -> Result<()>
+    where
+        A: Writable,
+    {
+        let entry = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
+        let key = PropValue::Binary(crate::format::entryid::smtp_search_key(email));
+        let s = |v: &str| PropValue::Unicode(v.to_string());
+        let changes = [
+            (tags::RECEIVED_BY_NAME.tag(), s(name)),
+            (tags::RECEIVED_BY_ADDRTYPE.tag(), s("SMTP")),
+            (tags::RECEIVED_BY_EMAIL_ADDRESS.tag(), s(email)),
+            (tags::RECEIVED_BY_SMTP_ADDRESS.tag(), s(email)),
+            (tags::RECEIVED_BY_ENTRYID.tag(), entry.clone()),
+            (tags::RECEIVED_BY_SEARCH_KEY.tag(), key.clone()),
+            (tags::RCVD_REPRESENTING_NAME.tag(), s(name)),
+            (tags::RCVD_REPRESENTING_ADDRTYPE.tag(), s("SMTP")),
+            (tags::RCVD_REPRESENTING_EMAIL_ADDRESS.tag(), s(email)),
+            (tags::RCVD_REPRESENTING_SMTP_ADDRESS.tag(), s(email)),
+            (tags::RCVD_REPRESENTING_ENTRYID.tag(), entry),
+            (tags::RCVD_REPRESENTING_SEARCH_KEY.tag(), key),
+        ]
+        .into_iter()
+        .map(|(t, v)| set(t, v))
+        .collect();
+        self.session.engine.change_props(self.key, changes)
+    }
+
     fn times_if_absent(&self, changes: &mut Vec<PropChange>) -> Result<()> {
         let now = FileTime::from(SystemTime::now());
         for t in [tags::CREATION_TIME, tags::LAST_MODIFICATION_TIME] {

@@ -240,8 +240,9 @@ impl<'s, A: Access> Message<'s, A> {
     /// type, PR_OBJECT_TYPE `MAPI_MAILUSER`, PR_DISPLAY_TYPE(_EX)
     /// `DT_MAILUSER`, PR_RECIPIENT_FLAGS `recipSendable`,
     /// PR_RECIPIENT_TRACK_STATUS none, PR_RECIPIENT_ORDER, PR_RESPONSIBILITY
-    /// false (not yet handled by a transport), PR_SEND_RICH_INFO false; the
-    /// save writes PR_ROWID.
+    /// false (not yet handled by a transport), PR_SEND_RICH_INFO false,
+    /// PR_SEND_INTERNET_ENCODING 0, PR_RECIPIENT_RESOURCESTATE 0; the save
+    /// writes PR_ROWID.
     ///
     /// # Errors
     /// As [`Self::modify_recipients`].
@@ -280,5 +281,7 @@ pub(crate) fn one_off_row(kind: RecipientType, name: &str, email: &str, order: i
         (tags::RECIPIENT_ORDER.tag(), PropValue::Long(order)),
         (tags::RESPONSIBILITY.tag(), PropValue::Boolean(false)),
         (tags::SEND_RICH_INFO.tag(), PropValue::Boolean(false)),
+        (tags::SEND_INTERNET_ENCODING.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_RESOURCESTATE.tag(), PropValue::Long(0)),
     ]
 }

@@ -607,3 +607,151 @@ fn a_forward_made_as_examples_forward_does_carries_the_original_intact_for_both_
         );
     }
 }
+
+/// Why oxmsg does not write a property an Outlook-written mail has, or
+/// `None` when it should write it. Keys are `0xIIII` for ids below 0x8000
+/// and `{GUID} name` for named properties, as extract-msg names them.
+fn why_not_written(key: &str, outlook_value: &Value) -> Option<&'static str> {
+    if outlook_value == &Value::from("") {
+        return Some("an empty string: MS-OXMSG 2.4.2.2 says writers must not write empty string streams");
+    }
+    if key.starts_with("{00062008-")
+        || key.starts_with("{23239608-")
+        || key.starts_with("{41F28F13-")
+        || key.starts_with("{33EBA41F-")
+        || key.starts_with("{00020329-")
+    {
+        return Some("Outlook's or Exchange's own bookkeeping as named properties (PSETID_Common reminders, side effects, version; Exchange classification and entity extraction): re-created by the client and service, not part of the mail");
+    }
+    if key.starts_with("{00020386-") {
+        return Some("an Internet header promoted to a named property (PS_INTERNET_HEADERS) by the receiving server; oxmsg keeps the whole header block in PR_TRANSPORT_MESSAGE_HEADERS instead");
+    }
+    Some(match key {
+        "0x0E06" => "PR_MESSAGE_DELIVERY_TIME on a draft: nothing was delivered; Outlook stores the time it saved the draft, and mark_received/mark_sent set it when it is true",
+        "0x0FF4" | "0x0FF7" => "PR_ACCESS / PR_ACCESS_LEVEL: what the store lets the opener do, computed when the item is opened (the MAPI digest's computed-property table), not a property of the mail",
+        "0x3FF1" => "PR_MESSAGE_LOCALE_ID: the locale of the machine that wrote it; oxmsg does not guess the caller's locale (it writes PR_INTERNET_CPID)",
+        "0x3FFD" => "PR_MESSAGE_CODEPAGE: the code page of an ANSI file's strings; oxmsg writes Unicode files, where it has no use",
+        "0x0FF6" | "0x0FF9" => "PR_INSTANCE_KEY / PR_RECORD_KEY of a recipient row: keys the address book or table gives a row when it is listed, computed by the reader's table",
+        "0x0057" | "0x0058" | "0x0059" => "PR_MESSAGE_TO_ME / _CC_ME / _RECIP_ME: set by the store that delivered it, relative to its mailbox owner",
+        "0x0C06" => "PR_NON_RECEIPT_NOTIFICATION_REQUESTED: the sender's request, absent (not requested) unless set",
+        "0x0E05" | "0x0E23" | "0x3014" | "0x3016" | "0x65E2" | "0x65E3" | "0x3FFA" | "0x3FFB" | "0x5D0A" | "0x5D0B" => {
+            "assigned by the Exchange store that held the item (folder, article number, change keys, last modifier): a .msg has no store"
+        }
+        "0x0E02" | "0x0E03" => "PR_DISPLAY_BCC / _CC: computed from the recipients; absent when there is none of that type",
+        "0x0E2F" | "0x0E4C" | "0x0E59" | "0x0ECD" | "0x0F02" | "0x0F03" | "0x0F0A" | "0x1015" | "0x120B" | "0x1213"
+        | "0x3677" | "0x4022" | "0x4023" | "0x4024" | "0x4025" | "0x4030" | "0x4031" | "0x4034" | "0x4035" | "0x4038"
+        | "0x4039" | "0x405A" | "0x4084" | "0x5D16" => {
+            "set by the Exchange server or transport that delivered the mail (transport and store internals, server-side copies of addresses); not in the MAPI digest, and a .msg writer has no server"
+        }
+        _ => return None,
+    })
+}
+
+/// The properties of a message dump (top level or a recipient), keyed as
+/// `why_not_written` takes them.
+fn keyed(dump: &Value, props: &Value) -> std::collections::BTreeMap<String, Value> {
+    let names: std::collections::HashMap<String, String> = dump["named"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["tag"].as_str().unwrap()[2..].to_ascii_uppercase(),
+                format!("{} {}", n["guid"].as_str().unwrap(), n["name"]),
+            )
+        })
+        .collect();
+    props
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let id = &k[2..6];
+            let key = if u16::from_str_radix(id, 16).unwrap() >= 0x8000 {
+                names.get(id).cloned().unwrap_or_else(|| format!("unnamed 0x{id}"))
+            } else {
+                format!("0x{id}")
+            };
+            (key, v.clone())
+        })
+        .collect()
+}
+
+fn compare_with_outlook(what: &str, outlook: &Path, ours: &Path) {
+    let (a, b) = (extract_msg(outlook), extract_msg(ours));
+    let mut rows = Vec::new();
+    let mut unexplained = Vec::new();
+    for (level, pa, pb) in [
+        ("message", keyed(&a, &a["props"]), keyed(&b, &b["props"])),
+        (
+            "recipient",
+            keyed(&a, &a["recipients"][0]["props"]),
+            keyed(&b, &b["recipients"][0]["props"]),
+        ),
+    ] {
+        for (k, v) in &pa {
+            if pb.contains_key(k) {
+                rows.push(format!("| {what} | {level} | {k} | written |"));
+            } else {
+                match why_not_written(k, v) {
+                    Some(why) => rows.push(format!("| {what} | {level} | {k} | not written: {why} |")),
+                    None => unexplained.push(format!("{level} {k} = {v}")),
+                }
+            }
+        }
+        for k in pb.keys().filter(|k| !pa.contains_key(*k)) {
+            rows.push(format!("| {what} | {level} | {k} | written by oxmsg only |"));
+        }
+    }
+    eprintln!("{}", rows.join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{what}: Outlook writes these and oxmsg neither writes them nor says why: {unexplained:#?}"
+    );
+}
+
+#[test]
+fn a_draft_and_a_received_mail_by_oxmsg_have_what_outlook_writes_or_a_reason() {
+    let Some(corpus) = std::env::var_os("OXMSG_CORPUS").map(PathBuf::from) else {
+        eprintln!("skipped: OXMSG_CORPUS not set");
+        return;
+    };
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::new();
+    // The draft of hiraoka__Subject.msg (an Outlook 15.0 draft: MSGFLAG_UNSENT,
+    // three recipients), as a caller writes it with oxmsg.
+    let draft = dir.path().join("draft.msg");
+    oxmsg::Draft::new("Subject")
+        .to("ToUser", "to@example.com")
+        .cc("ToCc", "cc@example.com")
+        .bcc("ToBcc", "bcc@example.com")
+        .text("Message")
+        .save_as(&s, &draft)
+        .unwrap();
+    compare_with_outlook("draft", &corpus.join("public/hiraoka__Subject.msg"), &draft);
+
+    // The received mail of lolo101__2_test.msg (delivered by Exchange Online,
+    // read: MSGFLAG_READ | MSGFLAG_HASATTACH).
+    let received = dir.path().join("received.msg");
+    {
+        let mut m = oxmsg::Draft::new("test")
+            .to("guilingjun@outlook.com", "guilingjun@outlook.com")
+            .html("<p>hello</p>")
+            .attach("a.txt", "text/plain", b"attached".to_vec())
+            .create(&s)
+            .unwrap();
+        m.set_sender("Gui Lingjun", "guilingjun@outlook.com").unwrap();
+        m.set_received_by("guilingjun@outlook.com", "guilingjun@outlook.com")
+            .unwrap();
+        m.set(tags::INTERNET_MESSAGE_ID, "<1@example.com>").unwrap();
+        m.set(tags::TRANSPORT_MESSAGE_HEADERS, "From: guilingjun@outlook.com\r\n")
+            .unwrap();
+        m.mark_received(FileTime::from_unix_secs(1_656_291_065), true).unwrap();
+        m.save_changes().unwrap();
+        m.save_as(&received).unwrap();
+    }
+    compare_with_outlook("received", &corpus.join("public/lolo101__2_test.msg"), &received);
+}
