@@ -97,8 +97,8 @@ fn built_in() -> oxmsg::Result<()> {
 
     println!(
         "x-project is 0x{:04X} in the source and 0x{:04X} in the copy: {:?}",
-        src.ids_from_names(&[project.clone()])?[0].id(),
-        dst.ids_from_names(&[project.clone()])?[0].id(),
+        src.ids_from_names(std::slice::from_ref(&project))?[0].id(),
+        dst.ids_from_names(std::slice::from_ref(&project))?[0].id(),
         dst.get_named_value(&project, PropType::UNICODE)?
     );
     println!(

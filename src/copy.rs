@@ -130,8 +130,8 @@ macro_rules! copy_methods {
             /// Returns the properties left out (see [`PropProblem`]).
             ///
             /// # Errors
-            /// [`Error::NoAccess`] when `dest` is this object;
-            /// [`Error::ObjectDeleted`]; errors reading the source. On
+            /// [`Error::NoAccess`](crate::Error::NoAccess) when `dest` is this object;
+            /// [`Error::ObjectDeleted`](crate::Error::ObjectDeleted); errors reading the source. On
             /// error the destination is as it was.
             ///
             /// # MAPI
@@ -238,7 +238,7 @@ impl<'m, A: Access> Attachment<'m, A> {
     /// session borrowed.
     ///
     /// # Errors
-    /// Errors reading `object`; [`Error::LimitExceeded`] past the file's
+    /// Errors reading `object`; [`Error::LimitExceeded`](crate::Error::LimitExceeded) past the file's
     /// limits (`max_value_bytes` in all, `max_depth`, `max_children`).
     ///
     /// # MAPI
