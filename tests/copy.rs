@@ -184,7 +184,38 @@ fn move_deletes_what_was_copied_from_the_source() {
 }
 
 #[test]
-fn a_copy_onto_itself_is_no_access_and_kinds_must_match() {
+fn property_attributes_are_kept_through_copy_to() {
+    let s = Session::new();
+    let src = s.opener().create_in_memory().unwrap();
+    src.set(tags::SUBJECT, "Fixed").unwrap();
+    src.set(tags::BODY, "Text").unwrap();
+    let read_only = oxmsg::PropAttr(oxmsg::PropAttr::READABLE);
+    src.set_attributes(tags::SUBJECT, read_only).unwrap();
+    let dst = s.opener().create_in_memory().unwrap();
+    src.copy_to(&dst, &CopyOptions::all()).unwrap();
+    assert_eq!(dst.attributes(tags::SUBJECT).unwrap(), Some(read_only));
+    assert_eq!(dst.attributes(tags::BODY).unwrap(), Some(oxmsg::PropAttr::DEFAULT));
+    // SetAttribIMsgOnIStg's rule holds on the copy, and after a save.
+    assert!(matches!(
+        dst.set(tags::SUBJECT, "x").unwrap_err(),
+        Error::NoAccess { .. }
+    ));
+    let back = s.opener().reader(Cursor::new(dst.to_bytes().unwrap())).unwrap();
+    assert_eq!(back.attributes(tags::SUBJECT).unwrap(), Some(read_only));
+    // A destination property without PROPATTR_WRITABLE is a problem, the rest is copied.
+    let dst = s.opener().create_in_memory().unwrap();
+    dst.set(tags::BODY, "Mine").unwrap();
+    dst.set_attributes(tags::BODY, read_only).unwrap();
+    let problems = src.copy_to(&dst, &CopyOptions::all()).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].tag.id(), tags::BODY.id());
+    assert_eq!(problems[0].scode, scode::MAPI_E_NO_ACCESS);
+    assert_eq!(dst.get(tags::BODY).unwrap().as_deref(), Some("Mine"));
+    assert_eq!(dst.get(tags::SUBJECT).unwrap().as_deref(), Some("Fixed"));
+}
+
+#[test]
+fn a_copy_onto_itself_is_no_access() {
     let s = Session::new();
     let m = s.opener().create_in_memory().unwrap();
     let e = m.copy_to(&m, &CopyOptions::all()).unwrap_err();
@@ -313,4 +344,26 @@ fn an_ole_object_attachment_keeps_its_storage_and_clsid() {
     let da = dst.open_attachment(dst.attachment_numbers().unwrap()[0]).unwrap();
     assert_eq!(da.method().unwrap(), Some(AttachMethod::Ole));
     assert_eq!(da.ole_clsid().unwrap(), Some(clsid));
+}
+
+#[test]
+fn a_copy_that_fails_half_way_leaves_the_destination_as_it_was() {
+    let s = Session::new();
+    let src = s.opener().reader(Cursor::new(sample(&s))).unwrap();
+    // A destination that may hold one recipient and one attachment: the
+    // second recipient fails, after the properties were copied.
+    let mut limits = oxmsg::Limits::default();
+    limits.max_children = 1;
+    let dst = s.opener().limits(limits).create_in_memory().unwrap();
+    dst.set(tags::SUBJECT, "Before").unwrap();
+    let before = dst.props().unwrap();
+    let e = src.copy_to(&dst, &CopyOptions::all()).unwrap_err();
+    assert!(matches!(e, Error::LimitExceeded { .. }), "{e}");
+    assert_eq!(format!("{:?}", dst.props().unwrap()), format!("{before:?}"));
+    assert!(dst.recipients().unwrap().is_empty());
+    assert!(dst.attachment_numbers().unwrap().is_empty());
+    // And it still works afterwards.
+    src.copy_to(&dst, &CopyOptions::all().without_attachments().without_recipients())
+        .unwrap();
+    assert_eq!(dst.get(tags::SUBJECT).unwrap().as_deref(), Some("RE: Budget"));
 }

@@ -331,6 +331,9 @@ fn copy_props(
     let dst_ids: Vec<u16> = dst.engine.prop_list(dst.key)?.iter().map(|t| t.id()).collect();
     let mut changes = Vec::new();
     let mut copied = Vec::new();
+    // PROPATTR_* flags other than the default, carried over after the values
+    // (GetAttribIMsgOnIStg on the source, SetAttribIMsgOnIStg on the copy).
+    let mut attrs = Vec::new();
     for tag in src.engine.prop_list(src.key)? {
         let t = tag.prop_type();
         if !spec.wants(tag.id()) || not_copied(tag.id()) || t == PropType::OBJECT {
@@ -341,6 +344,11 @@ fn copy_props(
         };
         if spec.no_replace && dst_ids.contains(&dtag.id()) {
             continue;
+        }
+        if let Some(attr) = src.engine.attributes(src.key, tag)? {
+            if attr != crate::prop::PropAttr::DEFAULT {
+                attrs.push((dtag.id(), attr));
+            }
         }
         if t == PropType::BINARY {
             // Streamed: an attachment's data goes through a temporary file
@@ -372,7 +380,19 @@ fn copy_props(
     // and the rest is copied.
     loop {
         match dst.engine.change_props(dst.key, changes.clone()) {
-            Ok(()) => return Ok(copied),
+            Ok(()) => {
+                let kept: Vec<PropChange> = attrs
+                    .iter()
+                    .filter_map(|&(id, attr)| {
+                        let c = changes
+                            .iter()
+                            .find(|c| c.tag().id() == id && !matches!(c, PropChange::Delete(_)))?;
+                        Some(PropChange::SetAttributes(c.tag(), attr))
+                    })
+                    .collect();
+                dst.engine.change_props(dst.key, kept)?;
+                return Ok(copied);
+            }
             Err(e @ (Error::BadValue { .. } | Error::Computed { .. } | Error::NoAccess { .. })) => {
                 let failed = match &e {
                     Error::BadValue { tag, .. } | Error::Computed { tag } => Some(*tag),

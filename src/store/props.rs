@@ -71,6 +71,8 @@ pub(crate) enum PropChange {
     SetSpilled(PropTag, std::sync::Arc<Spill>),
     /// A computed property oxmsg sets itself (PR_ATTACH_SIZE of written data).
     SetDerived(PropTag, PropValue),
+    /// SetAttribIMsgOnIStg (after the value is set, as a copy carries them).
+    SetAttributes(PropTag, PropAttr),
 }
 
 impl PropChange {
@@ -80,7 +82,8 @@ impl PropChange {
             PropChange::Set(t, _)
             | PropChange::Delete(t)
             | PropChange::SetSpilled(t, _)
-            | PropChange::SetDerived(t, _) => *t,
+            | PropChange::SetDerived(t, _)
+            | PropChange::SetAttributes(t, _) => *t,
         }
     }
 }
@@ -106,6 +109,7 @@ impl Inner {
                 }
                 PropChange::SetSpilled(tag, spill) => self.set_spilled_shared(key, tag, spill)?,
                 PropChange::SetDerived(tag, value) => self.set_derived(key, tag, value)?,
+                PropChange::SetAttributes(tag, attr) => self.set_attributes(key, tag, attr)?,
             }
         }
         Ok(())
