@@ -505,8 +505,11 @@ fn edit_keeps_untouched(in_place: bool) {
     // What follows the edits (MS-OXCMSG 2.2.1.9/2.2.1.10; the MAPI digest's
     // table of computed properties): the subject's parts follow the new
     // subject, whose prefix is empty (so the old empty prefix goes, MS-OXMSG
-    // 2.4.2.2), and the two edited objects get their computed properties.
+    // 2.4.2.2), the two edited objects get their computed properties, and
+    // the saved message its PR_LAST_MODIFICATION_TIME (the MAPI digest's
+    // table: kept by every save).
     let follows = [
+        "/: 0x30080040 changed",
         "/: 0x003D001F lost",
         "/: 0x0E1D001F changed Unicode(\"I have sub attachments!\") -> Unicode(\"A new subject — édité\")",
         "/: 0x0070001F changed Unicode(\"I have sub attachments!\") -> Unicode(\"A new subject — édité\")",
