@@ -18,6 +18,7 @@
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
 //! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
 //! | `IMessage::SetReadFlag` | [`Message::set_read_flag`] ([`read_flag`]), [`Message::is_read`]; the states Outlook shows: [`Message::mark_draft`], [`Message::mark_received`], [`Message::mark_sent`] |
+//! | `IMAPIProp::GetLastError` | [`Error::last_error`], and [`std::error::Error::source`] of every [`Error`] ([`LastError`], or the I/O error) |
 //! | `MSGCALLRELEASE` (of `OpenIMsgOnIStg`) / `Release` | [`Message::on_release`] / [`Message::close`] or drop |
 //! | `SubmitMessage`, `GetMessageStatus`, `Advise`, `ResolveName` | [`Message::submit_message`], [`Message::message_status`], [`Message::advise`], [`Message::resolve_names`]: [`Error::NoSupport`], with the reason |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
