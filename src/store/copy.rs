@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 use crate::error::{scode, Error, Result};
 use crate::prop::{PropTag, PropType, PropValue};
 
-use super::engine::{Engine, FileKey};
+use super::engine::Engine;
 use super::props::PropChange;
 use super::recipients::RowChange;
 use super::state::{AttachState, MessageState, Spill};
@@ -119,7 +119,6 @@ impl Inner {
 struct Sides {
     is_message: bool,
     same_file: bool,
-    src_file: FileKey,
 }
 
 fn sides(src: Side<'_>, dst: Side<'_>) -> Result<Sides> {
@@ -149,7 +148,6 @@ fn sides(src: Side<'_>, dst: Side<'_>) -> Result<Sides> {
     Ok(Sides {
         is_message: src_msg,
         same_file: same_engine && src_file == dst_file,
-        src_file,
     })
 }
 
@@ -353,7 +351,7 @@ fn copy_props(
         if t == PropType::BINARY {
             // Streamed: an attachment's data goes through a temporary file
             // past a megabyte, not memory.
-            let spill = read_spill(src.engine, src.key, tag, s.src_file)?;
+            let spill = read_spill(src.engine, src.key, tag)?;
             changes.push(PropChange::SetSpilled(dtag, std::sync::Arc::new(spill)));
         } else {
             let Some(v) = src.engine.get_value(src.key, tag)? else {
@@ -430,13 +428,11 @@ fn dst_readonly_position(dst: Side<'_>, changes: &[PropChange]) -> Result<Option
 
 /// Reads a PT_BINARY value of `key` into a spill: memory up to
 /// [`Spill::MEMORY_MAX`], a temporary file past it.
-fn read_spill(engine: &Engine, key: NodeKey, tag: PropTag, file: FileKey) -> Result<Spill> {
+fn read_spill(engine: &Engine, key: NodeKey, tag: PropTag) -> Result<Spill> {
     let mut opened = engine.open_read(key, tag)?;
+    // The reader reads the object's compound file: hold it for the copy.
     let _lease = match opened.file {
-        Some(f) => {
-            debug_assert_eq!(f, file);
-            Some(engine.lease(f)?)
-        }
+        Some(f) => Some(engine.lease(f)?),
         None => None,
     };
     let ctx = |e| Error::io(e, format!("copying {tag}"));
@@ -522,6 +518,14 @@ fn copy_attachment_object(src: Side<'_>, dst: Side<'_>, problems: &mut Vec<Probl
     }
     if let Some(image) = src.engine.read_object_storage(src.key)? {
         dst.engine.set_object_storage(dst.key, image)?;
+        // The storage is copied whole; the method stays the source's (a
+        // storage under another method than ATTACH_OLE is kept as it is).
+        if let Some(m) = src.engine.get_value(src.key, crate::prop::tags::ATTACH_METHOD.tag())? {
+            dst.engine.change_props(
+                dst.key,
+                vec![PropChange::Set(crate::prop::tags::ATTACH_METHOD.tag(), m)],
+            )?;
+        }
     }
     Ok(())
 }
