@@ -118,6 +118,38 @@ pub enum RecipientChange {
     Remove(RowId),
 }
 
+impl RecipientChange {
+    /// `MODRECIP_ADD` of a one-off SMTP recipient with every property
+    /// [`Message::add_recipient`] writes (what Outlook writes for one);
+    /// `order` is its PR_RECIPIENT_ORDER (1 for the first row).
+    ///
+    /// ```
+    /// use oxmsg::{RecipientChange, RecipientType};
+    /// # let session = oxmsg::Session::new();
+    /// let msg = session.opener().create_in_memory()?;
+    /// msg.modify_recipients([
+    ///     RecipientChange::one_off(RecipientType::To, "Ann", "ann@example.com", 1),
+    ///     RecipientChange::one_off(RecipientType::Cc, "Bob", "bob@example.com", 2),
+    /// ])?;
+    /// assert_eq!(msg.get(oxmsg::tags::DISPLAY_CC)?.as_deref(), Some("Bob"));
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    pub fn one_off(kind: RecipientType, name: &str, email: &str, order: i32) -> RecipientChange {
+        RecipientChange::Add(one_off_row(kind, name, email, order))
+    }
+
+    /// Adds `(tag, value)` to an `Add` or `Modify` change (a property the
+    /// one-off row does not have, or one to replace); nothing for `Remove`.
+    pub fn with(mut self, tag: impl Into<PropTag>, value: PropValue) -> RecipientChange {
+        let tag = tag.into();
+        if let RecipientChange::Add(p) | RecipientChange::Modify(_, p) = &mut self {
+            p.retain(|(t, _)| t.id() != tag.id());
+            p.push((tag, value));
+        }
+        self
+    }
+}
+
 impl<'s, A: Access> Message<'s, A> {
     /// Every recipient row, with all its properties, in row order.
     ///

@@ -755,3 +755,45 @@ fn a_draft_and_a_received_mail_by_oxmsg_have_what_outlook_writes_or_a_reason() {
     }
     compare_with_outlook("received", &corpus.join("public/lolo101__2_test.msg"), &received);
 }
+
+#[test]
+fn msgconvert_shows_a_stale_header_block_which_the_save_warns_about() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.msg");
+    let s = Session::new();
+    {
+        let mut m = s.opener().create(&path).unwrap();
+        m.set(tags::SUBJECT, "Original subject").unwrap();
+        m.set_sender("Ann", "ann@example.com").unwrap();
+        m.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
+        m.set_body_text("Hello").unwrap();
+        m.set(
+            tags::TRANSPORT_MESSAGE_HEADERS,
+            "From: Ann <ann@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Original subject\r\n\
+             Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <1@example.com>\r\n\r\n",
+        )
+        .unwrap();
+        m.mark_received(FileTime::from_unix_secs(1_700_000_000), true).unwrap();
+        m.save_changes().unwrap();
+    }
+    assert_eq!(msgconvert(&path)["subject"], Value::from("Original subject"));
+    {
+        let mut m = s.opener().read_write().path(&path).unwrap();
+        m.set(tags::SUBJECT, "New subject").unwrap();
+        let w = m.save_with_warnings().unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+    }
+    // What the warning is about: msgconvert takes the header block over the
+    // properties, so it still shows the old subject.
+    assert_eq!(msgconvert(&path)["subject"], Value::from("Original subject"));
+    assert_eq!(extract_msg(&path)["subject"], Value::from("New subject"));
+    {
+        let mut m = s.opener().read_write().path(&path).unwrap();
+        m.delete(tags::TRANSPORT_MESSAGE_HEADERS).unwrap();
+        assert!(m.save_with_warnings().unwrap().is_empty());
+    }
+    assert_eq!(msgconvert(&path)["subject"], Value::from("New subject"));
+}

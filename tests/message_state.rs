@@ -308,6 +308,28 @@ fn add_recipient_writes_the_one_off_row_outlook_writes() {
 }
 
 #[test]
+fn the_recipient_builder_makes_the_same_row_as_add_recipient() {
+    let s = Session::new();
+    let a = s.opener().create_in_memory().unwrap();
+    a.add_recipient(RecipientType::To, "Ann", "ann@example.com").unwrap();
+    let b = s.opener().create_in_memory().unwrap();
+    b.modify_recipients([
+        oxmsg::RecipientChange::one_off(RecipientType::To, "Ann", "ann@example.com", 1)
+            .with(tags::SEND_RICH_INFO, PropValue::Boolean(true)),
+    ])
+    .unwrap();
+    let (ra, rb) = (&a.recipients().unwrap()[0], &b.recipients().unwrap()[0]);
+    let differ: Vec<_> = ra
+        .props()
+        .iter()
+        .filter(|(t, v)| rb.get_value(*t) != Some(v))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(differ, vec![tags::SEND_RICH_INFO.tag()]);
+    assert_eq!(ra.props().len(), rb.props().len());
+}
+
+#[test]
 fn set_sender_writes_entry_ids_and_search_keys() {
     let s = Session::new();
     let m = s.opener().create_in_memory().unwrap();
