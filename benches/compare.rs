@@ -123,13 +123,19 @@ fn generated(recipients: usize, attachments: usize, size: usize) -> Vec<u8> {
     m.set(tags::SENDER_NAME, "Sender").expect("set");
     m.set(tags::SENDER_EMAIL_ADDRESS, "sender@example.com").expect("set");
     for r in 0..recipients {
-        m.add_recipient(RecipientType::To, &format!("Recipient {r}"), &format!("r{r}@example.com"))
-            .expect("recipient");
+        m.add_recipient(
+            RecipientType::To,
+            &format!("Recipient {r}"),
+            &format!("r{r}@example.com"),
+        )
+        .expect("recipient");
     }
     for a in 0..attachments {
         let att = m.create_attachment().expect("attachment");
-        att.set(tags::ATTACH_LONG_FILENAME, format!("file{a}.bin")).expect("set");
-        att.write_data(&mut io::repeat(a as u8).take(size as u64)).expect("data");
+        att.set(tags::ATTACH_LONG_FILENAME, format!("file{a}.bin"))
+            .expect("set");
+        att.write_data(&mut io::repeat(a as u8).take(size as u64))
+            .expect("data");
         att.save_changes().expect("save attachment");
     }
     m.to_bytes().expect("to_bytes")
@@ -152,7 +158,7 @@ fn oxmsg_summary<A: Access>(m: &Message<'_, A>) -> u64 {
     }
     for a in m.attachments().unwrap_or_default() {
         n += a.filename().ok().flatten().map_or(0, |s| s.len() as u64);
-        n += u64::from(a.size().ok().flatten().unwrap_or(0));
+        n += a.size().ok().flatten().unwrap_or(0);
     }
     n
 }
@@ -173,7 +179,9 @@ fn msg_parser_summary(bytes: &[u8]) -> u64 {
 /// Every property of every object, every attachment's data, every nested message.
 fn oxmsg_everything<A: Access>(m: &Message<'_, A>) -> u64 {
     let mut n = m.props().map_or(0, |p| p.len() as u64);
-    n += m.recipients().map_or(0, |r| r.iter().map(|r| r.props().len() as u64).sum());
+    n += m
+        .recipients()
+        .map_or(0, |r| r.iter().map(|r| r.props().len() as u64).sum());
     for a in m.attachments().unwrap_or_default() {
         n += a.props().map_or(0, |p| p.len() as u64);
         if a.is_embedded() {
@@ -213,14 +221,23 @@ fn tree_of(bytes: &[u8]) -> Vec<Node> {
     let entries: Vec<(String, bool, [u8; 16])> = cf
         .walk()
         .skip(1)
-        .map(|e| (e.path().to_string_lossy().into_owned(), e.is_stream(), *e.clsid().as_bytes()))
+        .map(|e| {
+            (
+                e.path().to_string_lossy().into_owned(),
+                e.is_stream(),
+                *e.clsid().as_bytes(),
+            )
+        })
         .collect();
     entries
         .into_iter()
         .map(|(path, is_stream, clsid)| {
             if is_stream {
                 let mut data = Vec::new();
-                cf.open_stream(&path).expect("stream").read_to_end(&mut data).expect("read");
+                cf.open_stream(&path)
+                    .expect("stream")
+                    .read_to_end(&mut data)
+                    .expect("read");
                 Node::Stream(path, data)
             } else {
                 Node::Storage(path, clsid)
@@ -235,7 +252,8 @@ fn cfb_write<F: Read + Write + io::Seek>(tree: &[Node], file: F) -> cfb::Compoun
         match node {
             Node::Storage(path, clsid) => {
                 cf.create_storage(path).expect("storage");
-                cf.set_storage_clsid(path, uuid::Uuid::from_bytes(*clsid)).expect("clsid");
+                cf.set_storage_clsid(path, uuid::Uuid::from_bytes(*clsid))
+                    .expect("clsid");
             }
             Node::Stream(path, data) => cf.create_stream(path).expect("stream").write_all(data).expect("write"),
         }
@@ -247,7 +265,8 @@ fn cfb_write<F: Read + Write + io::Seek>(tree: &[Node], file: F) -> cfb::Compoun
 /// The three write shapes, built by oxmsg into `m`.
 fn fill(shape: usize, m: &Message<'_, oxmsg::ReadWrite>) {
     m.set(tags::SUBJECT, "Quarterly report").expect("set");
-    m.set(tags::BODY, "Hello,\r\nplease find the figures attached.\r\n").expect("set");
+    m.set(tags::BODY, "Hello,\r\nplease find the figures attached.\r\n")
+        .expect("set");
     m.set(tags::MESSAGE_CLASS, "IPM.Note").expect("set");
     let recipients = if shape == 1 { 50 } else { 2 };
     for r in 0..recipients {
@@ -266,7 +285,8 @@ fn fill(shape: usize, m: &Message<'_, oxmsg::ReadWrite>) {
     if shape == 2 {
         for a in 0..5 {
             let att = m.create_attachment().expect("attachment");
-            att.set(tags::ATTACH_LONG_FILENAME, format!("part{a}.bin")).expect("set");
+            att.set(tags::ATTACH_LONG_FILENAME, format!("part{a}.bin"))
+                .expect("set");
             att.write_data(&mut io::repeat(a as u8).take(1 << 20)).expect("data");
             att.save_changes().expect("save");
         }
@@ -287,7 +307,11 @@ fn main() {
         "# oxmsg compare: {} files, {} bytes ({}); {}",
         files.len(),
         total,
-        if std::env::var_os("OXMSG_CORPUS").is_some() { "public corpus" } else { "generated" },
+        if std::env::var_os("OXMSG_CORPUS").is_some() {
+            "public corpus"
+        } else {
+            "generated"
+        },
         std::env::consts::ARCH
     );
 
@@ -296,7 +320,10 @@ fn main() {
         "summary, from memory",
         Some(total),
         &mut [
-            ("msg_parser: parse", Box::new(|| files.iter().map(|(_, b)| msg_parser_summary(b)).sum())),
+            (
+                "msg_parser: parse",
+                Box::new(|| files.iter().map(|(_, b)| msg_parser_summary(b)).sum()),
+            ),
             (
                 "oxmsg: summary (borrowed bytes)",
                 Box::new(|| {
@@ -383,7 +410,12 @@ fn main() {
             &mut [
                 (
                     "cfb: same tree → Vec",
-                    Box::new(|| cfb_write(&tree, Cursor::new(Vec::new())).into_inner().into_inner().len() as u64),
+                    Box::new(|| {
+                        cfb_write(&tree, Cursor::new(Vec::new()))
+                            .into_inner()
+                            .into_inner()
+                            .len() as u64
+                    }),
                 ),
                 (
                     "oxmsg: create, fill, to_bytes",
@@ -445,8 +477,14 @@ fn main() {
                 ),
             ],
         );
-        let entries = cfb::CompoundFile::open(Cursor::new(&bytes[..])).expect("cfb").walk().count();
-        println!("({entries} directory entries; oxmsg summary / msg_parser = {:.2}×)", ratios[1]);
+        let entries = cfb::CompoundFile::open(Cursor::new(&bytes[..]))
+            .expect("cfb")
+            .walk()
+            .count();
+        println!(
+            "({entries} directory entries; oxmsg summary / msg_parser = {:.2}×)",
+            ratios[1]
+        );
     }
 
     // Bodies.
@@ -465,7 +503,11 @@ fn main() {
             ("memcpy of the RTF (floor)", Box::new(|| rtf.clone().len() as u64)),
             (
                 "decompress",
-                Box::new(|| oxmsg::body::decompress(&compressed, u64::MAX).expect("decompress").len() as u64),
+                Box::new(|| {
+                    oxmsg::body::decompress(&compressed, u64::MAX)
+                        .expect("decompress")
+                        .len() as u64
+                }),
             ),
             (
                 "de-encapsulate HTML from RTF",

@@ -350,7 +350,7 @@ impl<'m, A: Access> Attachment<'m, A> {
         let n = std::io::copy(reader, &mut s).map_err(|e| Error::io(e, "reading the attachment data"))?;
         s.flush().map_err(|e| Error::io(e, "writing attachment data"))?;
         let size = PropValue::Long(n.min(i32::MAX as u64) as i32);
-        s.commit_with(vec![PropChange::Set(tags::ATTACH_SIZE.tag(), size)])?;
+        s.commit_with(vec![PropChange::SetDerived(tags::ATTACH_SIZE.tag(), size)])?;
         Ok(n)
     }
 

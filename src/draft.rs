@@ -28,10 +28,13 @@ struct Part {
 /// - PR_MESSAGE_FLAGS `MSGFLAG_UNSENT | MSGFLAG_READ`: Outlook opens an
 ///   unsent message as an editable draft, and does not show it as unread.
 /// - PR_CREATION_TIME, PR_LAST_MODIFICATION_TIME: now (Outlook shows them).
-/// - PR_SUBJECT, PR_NORMALIZED_SUBJECT and PR_CONVERSATION_TOPIC: the
-///   subject (a new mail has no prefix).
-/// - PR_IMPORTANCE normal, PR_SENSITIVITY normal, PR_PRIORITY normal: what
-///   Outlook writes on a new mail.
+/// - PR_SUBJECT; PR_SUBJECT_PREFIX, PR_NORMALIZED_SUBJECT and
+///   PR_CONVERSATION_TOPIC follow it (set by oxmsg with the subject).
+/// - PR_IMPORTANCE normal, PR_SENSITIVITY normal, PR_PRIORITY normal,
+///   PR_ALTERNATE_RECIPIENT_ALLOWED, no delivery or read receipt requested,
+///   PR_DELETE_AFTER_SUBMIT false, PR_ICON_INDEX -1, PR_INTERNET_CPID UTF-8,
+///   a unique PR_SEARCH_KEY and a new PR_CONVERSATION_INDEX (MS-OXOMSG
+///   2.2.1.3): what Outlook writes on a new mail.
 /// - The body through [`Message::set_body_html`] or
 ///   [`Message::set_body_text`]: PR_HTML, PR_BODY, the RTF that encapsulates
 ///   them (Outlook shows an HTML draft as HTML only with it), PR_RTF_IN_SYNC,
@@ -67,6 +70,39 @@ pub struct Draft {
     html: Option<String>,
     text: Option<String>,
     parts: Vec<Part>,
+}
+
+/// 16 bytes no other message of this process has, for PR_SEARCH_KEY and
+/// the conversation index's GUID: hashed with the standard library's
+/// randomly keyed hasher, with the time and a counter.
+fn unique_bytes() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut out = [0u8; 16];
+    for (i, half) in out.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(t);
+        h.write_u64(n);
+        h.write_usize(i);
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+/// PR_CONVERSATION_INDEX of a new conversation (MS-OXOMSG 2.2.1.3): the
+/// reserved byte 1, the five FILETIME bytes below its top byte (big-endian,
+/// as in Outlook's own: `01 d6958a81fe …` for a time `0x01d6958a81fe…`), a
+/// GUID.
+fn conversation_index(now: FileTime, guid: [u8; 16]) -> Vec<u8> {
+    let mut v = vec![1u8];
+    v.extend_from_slice(&now.0.to_be_bytes()[1..6]);
+    v.extend_from_slice(&guid);
+    v
 }
 
 impl Draft {
@@ -146,12 +182,20 @@ impl Draft {
         msg.set(tags::LAST_MODIFICATION_TIME, now)?;
         if !self.subject.is_empty() {
             msg.set(tags::SUBJECT, &self.subject)?;
-            msg.set(tags::NORMALIZED_SUBJECT, &self.subject)?;
-            msg.set(tags::CONVERSATION_TOPIC, &self.subject)?;
         }
         msg.set(tags::IMPORTANCE, Importance::Normal)?;
         msg.set(tags::SENSITIVITY, Sensitivity::Normal)?;
         msg.set(tags::PRIORITY, 0)?;
+        // What Outlook writes on a new mail (compared with an Outlook draft).
+        msg.set(tags::ALTERNATE_RECIPIENT_ALLOWED, true)?;
+        msg.set(tags::ORIGINATOR_DELIVERY_REPORT_REQUESTED, false)?;
+        msg.set(tags::READ_RECEIPT_REQUESTED, false)?;
+        msg.set(tags::DELETE_AFTER_SUBMIT, false)?;
+        msg.set(tags::ICON_INDEX, -1)?; // the default icon of its class
+        msg.set(tags::INTERNET_CPID, 65001)?;
+        let unique = unique_bytes();
+        msg.set(tags::SEARCH_KEY, unique.to_vec())?;
+        msg.set(tags::CONVERSATION_INDEX, conversation_index(now, unique))?;
         match (&self.html, &self.text) {
             (Some(html), _) => msg.set_body_html(html)?,
             (None, Some(text)) => msg.set_body_text(text)?,

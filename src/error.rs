@@ -62,25 +62,22 @@ pub mod scode {
 /// `Error` is `Send + Sync + 'static`, so it can cross threads and be boxed
 /// into `anyhow`-style errors. [`Error::scode`] maps each variant to the MAPI
 /// `SCODE` that MAPI returns for the same failure.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The file, or a part of it, breaks MS-OXMSG or MS-CFB.
     /// MAPI: `MAPI_E_CORRUPT_DATA`.
-    #[error("corrupt data in {path}: {detail}")]
     CorruptData {
         /// Storage path inside the compound file (`/` is the root storage).
         path: String,
         /// What was wrong.
         detail: String,
         /// The low-level error, when there was one.
-        #[source]
         source: Option<io::Error>,
     },
 
     /// A property, stream, storage, attachment or recipient is not there.
     /// MAPI: `MAPI_E_NOT_FOUND`.
-    #[error("not found: {what}")]
     NotFound {
         /// What was looked for, and where.
         what: String,
@@ -88,7 +85,6 @@ pub enum Error {
 
     /// A property that the object does not have.
     /// MAPI: `MAPI_E_NOT_FOUND`.
-    #[error("property {tag} not found on {object}")]
     PropNotFound {
         /// The tag that was asked for.
         tag: PropTag,
@@ -98,7 +94,6 @@ pub enum Error {
 
     /// An id kept as plain data names an object that was deleted or closed.
     /// MAPI: `MAPI_E_OBJECT_DELETED`.
-    #[error("object deleted: {what}")]
     ObjectDeleted {
         /// Which object.
         what: String,
@@ -107,7 +102,6 @@ pub enum Error {
     /// The operation is not allowed on this object or property (read-only
     /// storage, property without the writable attribute, …).
     /// MAPI: `MAPI_E_NO_ACCESS`.
-    #[error("no access: {detail}")]
     NoAccess {
         /// Why.
         detail: String,
@@ -115,14 +109,12 @@ pub enum Error {
 
     /// A computed property (PR_ATTACH_NUM, PR_ROWID, …) cannot be set or
     /// deleted directly. MAPI: `MAPI_E_COMPUTED`.
-    #[error("property {tag} is computed by oxmsg and cannot be set or deleted")]
     Computed {
         /// The property.
         tag: PropTag,
     },
 
     /// An argument was not acceptable. MAPI: `MAPI_E_INVALID_PARAMETER`.
-    #[error("invalid parameter: {detail}")]
     InvalidParameter {
         /// What was wrong with it.
         detail: String,
@@ -131,7 +123,6 @@ pub enum Error {
     /// A value does not fit the property's type, or a string cannot be
     /// represented in the message's code page. MAPI: `MAPI_E_INVALID_TYPE`
     /// or `MAPI_E_BAD_CHARWIDTH`.
-    #[error("bad value for {tag}: {detail}")]
     BadValue {
         /// The property.
         tag: PropTag,
@@ -142,7 +133,6 @@ pub enum Error {
     },
 
     /// A code page that oxmsg cannot decode or encode. MAPI: `MAPI_E_UNKNOWN_CPID`.
-    #[error("unknown or unsupported code page {codepage}")]
     UnknownCodepage {
         /// The Windows code page number.
         codepage: u32,
@@ -150,7 +140,6 @@ pub enum Error {
 
     /// Something read from a file exceeds a limit of [`crate::Limits`].
     /// MAPI: `MAPI_E_TOO_BIG`.
-    #[error("limit {limit} exceeded at {path}: {value} > {max}")]
     LimitExceeded {
         /// The name of the limit (a field of [`crate::Limits`]).
         limit: &'static str,
@@ -164,7 +153,6 @@ pub enum Error {
 
     /// The operation is not supported by a message on a compound file.
     /// MAPI: `MAPI_E_NO_SUPPORT`.
-    #[error("not supported: {detail}")]
     NoSupport {
         /// What was asked.
         detail: String,
@@ -172,7 +160,6 @@ pub enum Error {
 
     /// An id from one session was used in another.
     /// MAPI: `MAPI_E_INVALID_OBJECT`.
-    #[error("{what} belongs to another session")]
     WrongSession {
         /// Which kind of id.
         what: &'static str,
@@ -181,21 +168,18 @@ pub enum Error {
     /// A named property that is not mapped (GetNamesFromIDs of an unknown id,
     /// or GetIDsFromNames without create). MAPI: `MAPI_E_NOT_FOUND` /
     /// `MAPI_E_UNEXPECTED_ID`.
-    #[error("named property not mapped: {what}")]
     NameNotMapped {
         /// The id or name.
         what: String,
     },
 
     /// The named-property map is full (0x7FFF entries). MAPI: `MAPI_E_TOO_BIG`.
-    #[error("the named-property map is full")]
     NameMapFull,
 
     /// A leniently read message had items that could not be read and were
     /// skipped; saving would leave them out, so it needs the caller's
     /// explicit choice ([`crate::Message::accept_damage`]).
     /// MAPI: `MAPI_E_CORRUPT_DATA`.
-    #[error("{} item(s) of this message could not be read and would be left out by saving (call accept_damage to save anyway); first: {}", skipped.len(), skipped.first().map(|w| w.to_string()).unwrap_or_default())]
     DamageNotAccepted {
         /// Each skipped item, with its storage path and reason.
         skipped: Vec<crate::Warning>,
@@ -205,7 +189,6 @@ pub enum Error {
     /// a property stream being read) needed a compound file that the
     /// unfinished outer call is using. Nothing changed; retry after the
     /// outer call returns. MAPI: `MAPI_E_BUSY`.
-    #[error("busy: {what}")]
     Busy {
         /// What was busy.
         what: String,
@@ -214,7 +197,6 @@ pub enum Error {
     /// A save was asked while a stream written on the object (or on an
     /// object inside it) is open and not committed, so the save would leave
     /// its bytes out. Commit or drop the stream first. MAPI: `MAPI_E_BUSY`.
-    #[error("a written stream is still open on {what}: commit or drop it before saving")]
     StreamOpen {
         /// The object the stream is open on.
         what: String,
@@ -223,7 +205,6 @@ pub enum Error {
     /// Every attachment or recipient number that the file allows has been
     /// used: numbers are never reused within a file's life.
     /// MAPI: `MAPI_E_TOO_BIG`.
-    #[error("no {what} number is left: numbers are never reused and the file's next number is {next}")]
     IdsExhausted {
         /// `attachment` or `recipient`.
         what: &'static str,
@@ -233,17 +214,184 @@ pub enum Error {
 
     /// An I/O error outside the compound file's contents: the file system,
     /// the caller's reader or writer.
-    #[error("I/O error while {context}")]
     Io {
         /// What oxmsg was doing.
         context: String,
         /// The error.
-        #[source]
         source: io::Error,
     },
 }
 
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::CorruptData { path, detail, .. } => write!(f, "corrupt data in {path}: {detail}"),
+            Error::NotFound { what } => write!(f, "not found: {what}"),
+            Error::PropNotFound { tag, object } => write!(f, "property {tag} not found on {object}"),
+            Error::ObjectDeleted { what } => write!(f, "object deleted: {what}"),
+            Error::NoAccess { detail } => write!(f, "no access: {detail}"),
+            Error::Computed { tag } => write!(f, "property {tag} is computed by oxmsg and cannot be set or deleted"),
+            Error::InvalidParameter { detail } => write!(f, "invalid parameter: {detail}"),
+            Error::BadValue { tag, detail, .. } => write!(f, "bad value for {tag}: {detail}"),
+            Error::UnknownCodepage { codepage } => write!(f, "unknown or unsupported code page {codepage}"),
+            Error::LimitExceeded {
+                limit,
+                value,
+                max,
+                path,
+            } => {
+                write!(f, "limit {limit} exceeded at {path}: {value} > {max}")
+            }
+            Error::NoSupport { detail } => write!(f, "not supported: {detail}"),
+            Error::WrongSession { what } => write!(f, "{what} belongs to another session"),
+            Error::NameNotMapped { what } => write!(f, "named property not mapped: {what}"),
+            Error::NameMapFull => write!(f, "the named-property map is full"),
+            Error::DamageNotAccepted { skipped } => write!(
+                f,
+                "{} item(s) of this message could not be read and would be left out by saving \
+                 (call accept_damage to save anyway); first: {}",
+                skipped.len(),
+                skipped.first().map(|w| w.to_string()).unwrap_or_default()
+            ),
+            Error::Busy { what } => write!(f, "busy: {what}"),
+            Error::StreamOpen { what } => {
+                write!(
+                    f,
+                    "a written stream is still open on {what}: commit or drop it before saving"
+                )
+            }
+            Error::IdsExhausted { what, next } => write!(
+                f,
+                "no {what} number is left: numbers are never reused and the file's next number is {next}"
+            ),
+            Error::Io { context, .. } => write!(f, "I/O error while {context}"),
+        }
+    }
+}
+
+/// What MAPI's `GetLastError` gives for an error (its `MAPIERROR`): the
+/// component that failed (`lpszComponent`) and the low-level cause
+/// (`ulLowLevelError`, here the MAPI code). It is the
+/// [`source`](std::error::Error::source) of every [`Error`] that has no
+/// I/O error under it; an I/O error's source is the `std::io::Error`
+/// itself (the operating system's or the caller's), and
+/// [`Error::last_error`] gives the component of any error.
+///
+/// ```
+/// use std::error::Error as _;
+/// let s = oxmsg::Session::new();
+/// let m = s.opener().create_in_memory()?;
+/// let e = m.set(oxmsg::tags::HASATTACH, true).unwrap_err();
+/// let last = e.source().unwrap().downcast_ref::<oxmsg::LastError>().unwrap();
+/// assert_eq!(last.component, "oxmsg property engine");
+/// assert_eq!(last.low_level, oxmsg::scode::MAPI_E_COMPUTED);
+/// # Ok::<(), oxmsg::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastError {
+    /// The part of oxmsg that failed (MAPI `lpszComponent`).
+    pub component: &'static str,
+    /// The MAPI code of the failure (MAPI `ulLowLevelError`).
+    pub low_level: u32,
+}
+
+impl std::fmt::Display for LastError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (MAPI 0x{:08X})", self.component, self.low_level)
+    }
+}
+
+impl std::error::Error for LastError {}
+
+macro_rules! last_errors {
+    ($($name:ident = $component:literal, $code:expr;)*) => {
+        $(static $name: LastError = LastError { component: $component, low_level: $code };)*
+    };
+}
+
+last_errors! {
+    LE_FORMAT = "oxmsg message-format reader", scode::MAPI_E_CORRUPT_DATA;
+    LE_NOT_FOUND = "oxmsg message store", scode::MAPI_E_NOT_FOUND;
+    LE_PROP_NOT_FOUND = "oxmsg property engine", scode::MAPI_E_NOT_FOUND;
+    LE_DELETED = "oxmsg object table", scode::MAPI_E_OBJECT_DELETED;
+    LE_NO_ACCESS = "oxmsg property engine", scode::MAPI_E_NO_ACCESS;
+    LE_COMPUTED = "oxmsg property engine", scode::MAPI_E_COMPUTED;
+    LE_PARAMETER = "oxmsg API", scode::MAPI_E_INVALID_PARAMETER;
+    LE_INVALID_TYPE = "oxmsg property engine", scode::MAPI_E_INVALID_TYPE;
+    LE_CHARWIDTH = "oxmsg code pages", scode::MAPI_E_BAD_CHARWIDTH;
+    LE_BAD_VALUE = "oxmsg property engine", scode::MAPI_E_BAD_VALUE;
+    LE_CODEPAGE = "oxmsg code pages", scode::MAPI_E_UNKNOWN_CPID;
+    LE_LIMIT = "oxmsg limits", scode::MAPI_E_TOO_BIG;
+    LE_NO_SUPPORT = "oxmsg message on a compound file", scode::MAPI_E_NO_SUPPORT;
+    LE_SESSION = "oxmsg session", scode::MAPI_E_INVALID_OBJECT;
+    LE_NAMES = "oxmsg named-property map", scode::MAPI_E_NOT_FOUND;
+    LE_NAMES_FULL = "oxmsg named-property map", scode::MAPI_E_TOO_BIG;
+    LE_DAMAGE = "oxmsg lenient reader", scode::MAPI_E_CORRUPT_DATA;
+    LE_BUSY = "oxmsg session lock", scode::MAPI_E_BUSY;
+    LE_STREAM = "oxmsg property streams", scode::MAPI_E_BUSY;
+    LE_IDS = "oxmsg attachment and recipient numbering", scode::MAPI_E_TOO_BIG;
+}
+
+impl std::error::Error for Error {
+    /// The low-level cause: the I/O error under an I/O or compound-file
+    /// failure; otherwise the [`LastError`] (component and MAPI code).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::CorruptData { source: Some(e), .. } => Some(e),
+            _ => self
+                .static_last_error()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
 impl Error {
+    fn static_last_error(&self) -> Option<&'static LastError> {
+        Some(match self {
+            Error::CorruptData { .. } => &LE_FORMAT,
+            Error::NotFound { .. } => &LE_NOT_FOUND,
+            Error::PropNotFound { .. } => &LE_PROP_NOT_FOUND,
+            Error::ObjectDeleted { .. } => &LE_DELETED,
+            Error::NoAccess { .. } => &LE_NO_ACCESS,
+            Error::Computed { .. } => &LE_COMPUTED,
+            Error::InvalidParameter { .. } => &LE_PARAMETER,
+            Error::BadValue { scode, .. } => match *scode {
+                scode::MAPI_E_BAD_CHARWIDTH => &LE_CHARWIDTH,
+                scode::MAPI_E_INVALID_TYPE => &LE_INVALID_TYPE,
+                _ => &LE_BAD_VALUE,
+            },
+            Error::UnknownCodepage { .. } => &LE_CODEPAGE,
+            Error::LimitExceeded { .. } => &LE_LIMIT,
+            Error::NoSupport { .. } => &LE_NO_SUPPORT,
+            Error::WrongSession { .. } => &LE_SESSION,
+            Error::NameNotMapped { .. } => &LE_NAMES,
+            Error::NameMapFull => &LE_NAMES_FULL,
+            Error::DamageNotAccepted { .. } => &LE_DAMAGE,
+            Error::Busy { .. } => &LE_BUSY,
+            Error::StreamOpen { .. } => &LE_STREAM,
+            Error::IdsExhausted { .. } => &LE_IDS,
+            Error::Io { .. } => return None,
+        })
+    }
+
+    /// What MAPI's `IMAPIProp::GetLastError` gives for this error: the
+    /// component and the low-level code (for an I/O error, the operating
+    /// system's error number when there is one, else the MAPI code).
+    pub fn last_error(&self) -> LastError {
+        match self {
+            Error::Io { source, .. } => LastError {
+                component: "oxmsg file and stream I/O",
+                low_level: source
+                    .raw_os_error()
+                    .map(|c| c as u32)
+                    .unwrap_or_else(|| io_scode(source)),
+            },
+            Error::CorruptData { source: Some(_), .. } => LE_FORMAT,
+            e => *e.static_last_error().expect("every other variant has one"),
+        }
+    }
+
     /// The MAPI `SCODE` for this error (see [`scode`]).
     ///
     /// # MAPI

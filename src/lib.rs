@@ -17,7 +17,14 @@
 //! | `IMessage::GetRecipientTable` / `ModifyRecipients` | [`Message::recipients`], [`Message::recipient_table`] / [`Message::modify_recipients`] |
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
 //! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
+//! | `IMessage::SetReadFlag` | [`Message::set_read_flag`] ([`read_flag`]), [`Message::is_read`]; the states Outlook shows: [`Message::mark_draft`], [`Message::mark_received`], [`Message::mark_sent`] |
+//! | `IMAPIProp::GetLastError` | [`Error::last_error`], and [`std::error::Error::source`] of every [`Error`] ([`LastError`], or the I/O error) |
+//! | `MSGCALLRELEASE` (of `OpenIMsgOnIStg`) / `Release` | [`Message::on_release`] / [`Message::close`] or drop |
+//! | `SubmitMessage`, `GetMessageStatus`, `Advise`, `ResolveName` | [`Message::submit_message`], [`Message::message_status`], [`Message::advise`], [`Message::resolve_names`]: [`Error::NoSupport`], with the reason |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
+//! | `IMAPIProp::CopyTo` / `CopyProps` (and `MAPI_MOVE`) | [`Message::copy_to`], [`Attachment::copy_to`] with [`CopyOptions`] / [`Message::move_to`] |
+//! | attaching a message (`CreateAttach` + `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` + `CopyTo`) | [`Message::attach_message`], [`Message::attach_message_file`] |
+//! | `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage, MAPI_CREATE)` (ATTACH_OLE) | [`Attachment::set_ole_object`] |
 //!
 //! ## The promises
 //!
@@ -76,6 +83,7 @@ mod arena;
 mod attach;
 pub mod body;
 mod compound;
+mod copy;
 mod draft;
 mod error;
 mod extract;
@@ -84,6 +92,7 @@ mod imapiprop;
 mod mapped;
 mod message;
 mod message_body;
+mod message_state;
 mod named_api;
 mod object;
 mod opener;
@@ -98,13 +107,15 @@ mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
+pub use copy::{CopyOptions, PropProblem};
 pub use draft::Draft;
-pub use error::{scode, Error, Result};
+pub use error::{scode, Error, LastError, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
 pub use imapiprop::{PropRead, PropWrite};
 pub use mapped::{AnyTag, MappedPropTag, MappedTag, NamedId, TypedTag};
 pub use message::Message;
 pub use message_body::{Body, InlineImages};
+pub use message_state::read_flag;
 pub use opener::Opener;
 pub use options::{Limits, OpenOptions};
 pub use prop::{

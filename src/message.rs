@@ -151,13 +151,41 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        self.ctx().save_top(self.key)
+        self.save_with_warnings().map(|_| ())
+    }
+
+    /// [`Self::save_changes`], returning what the save left untrue and
+    /// oxmsg cannot make true ([`WarningKind::Stale`](crate::WarningKind::Stale)):
+    /// a received header block (PR_TRANSPORT_MESSAGE_HEADERS) while the
+    /// subject, sender or recipients changed, which readers such as
+    /// `msgconvert` show instead of the properties (delete it, or rewrite
+    /// it, to make them agree); an attachment added to a signed
+    /// (`IPM.Note.SMIME*`) message. They are also listed by
+    /// [`Self::warnings`].
+    ///
+    /// The computed properties are made true by every save: PR_OBJECT_TYPE,
+    /// PR_HASATTACH, PR_MESSAGE_SIZE and PR_ATTACH_SIZE (the bytes written),
+    /// PR_ATTACH_NUM; PR_LAST_MODIFICATION_TIME (now) and, when absent,
+    /// PR_CREATION_TIME; PR_DISPLAY_TO/CC/BCC follow the recipients and
+    /// PR_SUBJECT_PREFIX, PR_NORMALIZED_SUBJECT and PR_CONVERSATION_TOPIC
+    /// the subject as they are set.
+    ///
+    /// # Errors
+    /// As [`Self::save_changes`].
+    pub fn save_with_warnings(&mut self) -> Result<Vec<crate::Warning>>
+    where
+        A: crate::access::Writable,
+    {
+        let warnings = self.ctx().save_warnings(self.key)?;
+        self.ctx().stamp_save_times(self.key)?;
+        self.ctx().save_top(self.key)?;
+        Ok(warnings)
     }
 
     /// Sets the sender of an SMTP message the way Outlook writes it: the
     /// sender (PR_SENDER_NAME, _ADDRTYPE `SMTP`, _EMAIL_ADDRESS,
-    /// _SMTP_ADDRESS) and the one it is sent on behalf of
-    /// (PR_SENT_REPRESENTING_*), here the same person.
+    /// _SMTP_ADDRESS, a one-off _ENTRYID and the _SEARCH_KEY) and the one it
+    /// is sent on behalf of (PR_SENT_REPRESENTING_*), here the same person.
     ///
     /// ```
     /// # let session = oxmsg::Session::new();
@@ -168,16 +196,18 @@ impl<'s, A: Access> Message<'s, A> {
     /// ```
     ///
     /// # Errors
-    /// As [`Self::set`]; all eight are set or (on an error) none.
+    /// As [`Self::set`]; all twelve are set or (on an error) none.
     ///
     /// # MAPI
-    /// `IMAPIProp::SetProps` with the eight sender properties.
+    /// `IMAPIProp::SetProps` with the twelve sender properties.
     pub fn set_sender(&self, name: &str, email: &str) -> Result<()>
     where
         A: crate::access::Writable,
     {
         use crate::tags::*;
-        let changes = [
+        let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
+        let search_key = PropValue::Binary(crate::format::entryid::smtp_search_key(email));
+        let mut changes: Vec<_> = [
             (SENDER_NAME, name),
             (SENDER_ADDRTYPE, "SMTP"),
             (SENDER_EMAIL_ADDRESS, email),
@@ -190,6 +220,14 @@ impl<'s, A: Access> Message<'s, A> {
         .into_iter()
         .map(|(tag, v)| crate::store::props::PropChange::Set(tag.tag(), PropValue::Unicode(v.to_string())))
         .collect();
+        for (tag, v) in [
+            (SENDER_ENTRYID, &entry_id),
+            (SENT_REPRESENTING_ENTRYID, &entry_id),
+            (SENDER_SEARCH_KEY, &search_key),
+            (SENT_REPRESENTING_SEARCH_KEY, &search_key),
+        ] {
+            changes.push(crate::store::props::PropChange::Set(tag.tag(), v.clone()));
+        }
         self.ctx().change_props(self.key, changes)
     }
 

@@ -118,6 +118,38 @@ pub enum RecipientChange {
     Remove(RowId),
 }
 
+impl RecipientChange {
+    /// `MODRECIP_ADD` of a one-off SMTP recipient with every property
+    /// [`Message::add_recipient`] writes (what Outlook writes for one);
+    /// `order` is its PR_RECIPIENT_ORDER (1 for the first row).
+    ///
+    /// ```
+    /// use oxmsg::{RecipientChange, RecipientType};
+    /// # let session = oxmsg::Session::new();
+    /// let msg = session.opener().create_in_memory()?;
+    /// msg.modify_recipients([
+    ///     RecipientChange::one_off(RecipientType::To, "Ann", "ann@example.com", 1),
+    ///     RecipientChange::one_off(RecipientType::Cc, "Bob", "bob@example.com", 2),
+    /// ])?;
+    /// assert_eq!(msg.get(oxmsg::tags::DISPLAY_CC)?.as_deref(), Some("Bob"));
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    pub fn one_off(kind: RecipientType, name: &str, email: &str, order: i32) -> RecipientChange {
+        RecipientChange::Add(one_off_row(kind, name, email, order))
+    }
+
+    /// Adds `(tag, value)` to an `Add` or `Modify` change (a property the
+    /// one-off row does not have, or one to replace); nothing for `Remove`.
+    pub fn with(mut self, tag: impl Into<PropTag>, value: PropValue) -> RecipientChange {
+        let tag = tag.into();
+        if let RecipientChange::Add(p) | RecipientChange::Modify(_, p) = &mut self {
+            p.retain(|(t, _)| t.id() != tag.id());
+            p.push((tag, value));
+        }
+        self
+    }
+}
+
 impl<'s, A: Access> Message<'s, A> {
     /// Every recipient row, with all its properties, in row order.
     ///
@@ -232,10 +264,16 @@ impl<'s, A: Access> Message<'s, A> {
         self.ctx().modify_recipients(self.key, rows)
     }
 
-    /// Adds one SMTP recipient with the properties Outlook needs to show
-    /// and reply to it: display names, address type and address, a one-off
-    /// PR_ENTRYID and PR_RECIPIENT_ENTRYID (MS-OXCDATA 2.2.5.1), PR_SEARCH_KEY,
-    /// recipient type, object and display type.
+    /// Adds one SMTP recipient with what Outlook writes for a one-off SMTP
+    /// recipient (compared with Outlook-written files): display names,
+    /// address type and address, a one-off PR_ENTRYID and
+    /// PR_RECIPIENT_ENTRYID (MS-OXCDATA 2.2.5.1), PR_SEARCH_KEY, recipient
+    /// type, PR_OBJECT_TYPE `MAPI_MAILUSER`, PR_DISPLAY_TYPE(_EX)
+    /// `DT_MAILUSER`, PR_RECIPIENT_FLAGS `recipSendable`,
+    /// PR_RECIPIENT_TRACK_STATUS none, PR_RECIPIENT_ORDER, PR_RESPONSIBILITY
+    /// false (not yet handled by a transport), PR_SEND_RICH_INFO false,
+    /// PR_SEND_INTERNET_ENCODING 0, PR_RECIPIENT_RESOURCESTATE 0; the save
+    /// writes PR_ROWID.
     ///
     /// # Errors
     /// As [`Self::modify_recipients`].
@@ -243,24 +281,38 @@ impl<'s, A: Access> Message<'s, A> {
     where
         A: crate::access::Writable,
     {
-        let s = |v: &str| PropValue::Unicode(v.to_string());
-        let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
-        // PR_SEARCH_KEY: the address type, a colon and the address, upper-cased and NUL-terminated (MAPI PidTagSearchKey).
-        let mut search_key = format!("SMTP:{}", email.to_uppercase()).into_bytes();
-        search_key.push(0);
-        self.modify_recipients([RecipientChange::Add(vec![
-            (tags::ENTRYID.tag(), entry_id.clone()),
-            (tags::RECIPIENT_ENTRYID.tag(), entry_id),
-            (tags::SEARCH_KEY.tag(), PropValue::Binary(search_key)),
-            (tags::DISPLAY_NAME.tag(), s(name)),
-            (tags::RECIPIENT_DISPLAY_NAME.tag(), s(name)),
-            (tags::TRANSMITABLE_DISPLAY_NAME.tag(), s(name)),
-            (tags::ADDRTYPE.tag(), s("SMTP")),
-            (tags::EMAIL_ADDRESS.tag(), s(email)),
-            (tags::SMTP_ADDRESS.tag(), s(email)),
-            (tags::RECIPIENT_TYPE.tag(), PropValue::Long(kind.value())),
-            (tags::OBJECT_TYPE.tag(), PropValue::Long(6)),
-            (tags::DISPLAY_TYPE.tag(), PropValue::Long(0)),
-        ])])
+        let order = self.ctx().recipient_count(self.key)? as i32 + 1;
+        self.modify_recipients([RecipientChange::Add(one_off_row(kind, name, email, order))])
     }
+}
+
+/// The values of a one-off SMTP recipient row, as Outlook writes them.
+pub(crate) fn one_off_row(kind: RecipientType, name: &str, email: &str, order: i32) -> Vec<(PropTag, PropValue)> {
+    let s = |v: &str| PropValue::Unicode(v.to_string());
+    let entry_id = PropValue::Binary(crate::format::entryid::one_off_smtp(name, email));
+    vec![
+        (tags::ENTRYID.tag(), entry_id.clone()),
+        (tags::RECIPIENT_ENTRYID.tag(), entry_id),
+        (
+            tags::SEARCH_KEY.tag(),
+            PropValue::Binary(crate::format::entryid::smtp_search_key(email)),
+        ),
+        (tags::DISPLAY_NAME.tag(), s(name)),
+        (tags::RECIPIENT_DISPLAY_NAME.tag(), s(name)),
+        (tags::TRANSMITABLE_DISPLAY_NAME.tag(), s(name)),
+        (tags::ADDRTYPE.tag(), s("SMTP")),
+        (tags::EMAIL_ADDRESS.tag(), s(email)),
+        (tags::SMTP_ADDRESS.tag(), s(email)),
+        (tags::RECIPIENT_TYPE.tag(), PropValue::Long(kind.value())),
+        (tags::OBJECT_TYPE.tag(), PropValue::Long(6)),  // MAPI_MAILUSER
+        (tags::DISPLAY_TYPE.tag(), PropValue::Long(0)), // DT_MAILUSER
+        (tags::DISPLAY_TYPE_EX.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_FLAGS.tag(), PropValue::Long(1)), // recipSendable
+        (tags::RECIPIENT_TRACK_STATUS.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_ORDER.tag(), PropValue::Long(order)),
+        (tags::RESPONSIBILITY.tag(), PropValue::Boolean(false)),
+        (tags::SEND_RICH_INFO.tag(), PropValue::Boolean(false)),
+        (tags::SEND_INTERNET_ENCODING.tag(), PropValue::Long(0)),
+        (tags::RECIPIENT_RESOURCESTATE.tag(), PropValue::Long(0)),
+    ]
 }

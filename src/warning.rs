@@ -29,6 +29,10 @@ pub enum WarningKind {
     /// The compound-file structure was repaired in memory to read the file;
     /// nothing on disk changed.
     Repaired,
+    /// A save left something untrue that oxmsg cannot make true: a
+    /// received header block naming an old subject, sender or recipients,
+    /// or a signature that an added attachment breaks.
+    Stale,
 }
 
 impl Warning {
@@ -47,6 +51,7 @@ impl fmt::Display for Warning {
             WarningKind::ReadPast => "read past",
             WarningKind::Skipped => "left out",
             WarningKind::Repaired => "repaired",
+            WarningKind::Stale => "stale",
         };
         write!(f, "{}: {} ({kind})", self.path, self.reason)
     }

@@ -503,3 +503,297 @@ fn an_html_draft_with_an_inline_image_reads_the_same_in_extract_msg_and_msgconve
         "{m}"
     );
 }
+
+/// Five Outlook-written corpus mails with recipients and attachments (one
+/// of them with an embedded message of its own).
+const FORWARDED: [&str; 5] = [
+    "bbottema__HTML_mail_with_replyto_and_attachment_and_embedded_image.msg",
+    "sicos__HtmlSampleEmailWithAttachment.msg",
+    "marirs__test_email_2.msg",
+    "hiraoka__attachAndInline.msg",
+    "sicos__EmailWithMsgAttachment.msg",
+];
+
+/// What examples/forward.rs does: a draft `FW: ` + the subject, the
+/// original's importance and sensitivity copied, the original attached as
+/// an embedded message.
+fn forward(session: &Session, original: &Path, out: &Path) -> oxmsg::Result<()> {
+    let orig = session.opener().path(original)?;
+    let mut fw = session.opener().create(out)?;
+    orig.copy_to(
+        &fw,
+        &oxmsg::CopyOptions::only([tags::IMPORTANCE.tag(), tags::SENSITIVITY.tag()]),
+    )?;
+    let subject = orig.get(tags::SUBJECT)?.unwrap_or_default();
+    fw.set(tags::SUBJECT, format!("FW: {subject}").as_str())?;
+    fw.set_body_text("See the attached message.")?;
+    fw.mark_draft()?;
+    drop(fw.attach_message(&orig)?);
+    fw.save_changes()
+}
+
+/// (subject, recipient addresses, attachment hashes) as extract-msg sees a
+/// message dump.
+fn extract_view(v: &Value) -> (Value, Vec<Value>, Vec<Value>) {
+    let emails = v["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["email"].clone())
+        .collect();
+    let atts = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            if a["is_embedded"] == Value::Bool(true) {
+                a["nested_subject"].clone()
+            } else {
+                a["sha256"].clone()
+            }
+        })
+        .collect();
+    (v["subject"].clone(), emails, atts)
+}
+
+/// (subject, To, Cc, attachment hashes) as msgconvert's MIME shows it.
+fn mime_view(v: &Value) -> (Value, Value, Value, Vec<Value>) {
+    let atts = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["sha256"].clone())
+        .collect();
+    (v["subject"].clone(), v["to"].clone(), v["cc"].clone(), atts)
+}
+
+#[test]
+fn a_forward_made_as_examples_forward_does_carries_the_original_intact_for_both_readers() {
+    let Some(corpus) = std::env::var_os("OXMSG_CORPUS").map(PathBuf::from) else {
+        eprintln!("skipped: OXMSG_CORPUS not set");
+        return;
+    };
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in FORWARDED {
+        let original = corpus.join("public").join(name);
+        let out = dir.path().join(format!("fw-{name}"));
+        forward(&Session::new(), &original, &out).unwrap_or_else(|e| panic!("{name}: {e}"));
+
+        // extract-msg: one attachment, a message, equal to the original.
+        let orig = extract_msg(&original);
+        let fw = extract_msg(&out);
+        let subject = orig["subject"].as_str().unwrap_or_default();
+        assert_eq!(fw["subject"], Value::from(format!("FW: {subject}")), "{name}");
+        let atts = fw["attachments"].as_array().unwrap();
+        assert_eq!(atts.len(), 1, "{name}");
+        assert_eq!(atts[0]["kind"], Value::from("MSG"), "{name}: not an embedded message");
+        assert_eq!(atts[0]["attach_method"], Value::from(5), "{name}");
+        let nested = &atts[0]["nested"];
+        assert_eq!(extract_view(nested), extract_view(&orig), "{name}: extract-msg");
+        assert!(!orig["recipients"].as_array().unwrap().is_empty(), "{name}");
+
+        // msgconvert: the forward's one message/rfc822 part is the original.
+        let orig = msgconvert(&original);
+        let fw = msgconvert(&out);
+        let parts = fw["nested"].as_array().unwrap();
+        assert_eq!(parts.len(), 1, "{name}: {fw}");
+        assert_eq!(mime_view(&parts[0]), mime_view(&orig), "{name}: msgconvert");
+        assert!(
+            !orig["attachments"].as_array().unwrap().is_empty() || !orig["nested"].as_array().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+}
+
+/// Why oxmsg does not write a property an Outlook-written mail has, or
+/// `None` when it should write it. Keys are `0xIIII` for ids below 0x8000
+/// and `{GUID} name` for named properties, as extract-msg names them.
+fn why_not_written(key: &str, outlook_value: &Value) -> Option<&'static str> {
+    if outlook_value == &Value::from("") {
+        return Some("an empty string: MS-OXMSG 2.4.2.2 says writers must not write empty string streams");
+    }
+    if key.starts_with("{00062008-")
+        || key.starts_with("{23239608-")
+        || key.starts_with("{41F28F13-")
+        || key.starts_with("{33EBA41F-")
+        || key.starts_with("{00020329-")
+    {
+        return Some("Outlook's or Exchange's own bookkeeping as named properties (PSETID_Common reminders, side effects, version; Exchange classification and entity extraction): re-created by the client and service, not part of the mail");
+    }
+    if key.starts_with("{00020386-") {
+        return Some("an Internet header promoted to a named property (PS_INTERNET_HEADERS) by the receiving server; oxmsg keeps the whole header block in PR_TRANSPORT_MESSAGE_HEADERS instead");
+    }
+    Some(match key {
+        "0x0E06" => "PR_MESSAGE_DELIVERY_TIME on a draft: nothing was delivered; Outlook stores the time it saved the draft, and mark_received/mark_sent set it when it is true",
+        "0x0FF4" | "0x0FF7" => "PR_ACCESS / PR_ACCESS_LEVEL: what the store lets the opener do, computed when the item is opened (the MAPI digest's computed-property table), not a property of the mail",
+        "0x3FF1" => "PR_MESSAGE_LOCALE_ID: the locale of the machine that wrote it; oxmsg does not guess the caller's locale (it writes PR_INTERNET_CPID)",
+        "0x3FFD" => "PR_MESSAGE_CODEPAGE: the code page of an ANSI file's strings; oxmsg writes Unicode files, where it has no use",
+        "0x0FF6" | "0x0FF9" => "PR_INSTANCE_KEY / PR_RECORD_KEY of a recipient row: keys the address book or table gives a row when it is listed, computed by the reader's table",
+        "0x0057" | "0x0058" | "0x0059" => "PR_MESSAGE_TO_ME / _CC_ME / _RECIP_ME: set by the store that delivered it, relative to its mailbox owner",
+        "0x0C06" => "PR_NON_RECEIPT_NOTIFICATION_REQUESTED: the sender's request, absent (not requested) unless set",
+        "0x0E05" | "0x0E23" | "0x3014" | "0x3016" | "0x65E2" | "0x65E3" | "0x3FFA" | "0x3FFB" | "0x5D0A" | "0x5D0B" => {
+            "assigned by the Exchange store that held the item (folder, article number, change keys, last modifier): a .msg has no store"
+        }
+        "0x0E02" | "0x0E03" => "PR_DISPLAY_BCC / _CC: computed from the recipients; absent when there is none of that type",
+        "0x0E2F" | "0x0E4C" | "0x0E59" | "0x0ECD" | "0x0F02" | "0x0F03" | "0x0F0A" | "0x1015" | "0x120B" | "0x1213"
+        | "0x3677" | "0x4022" | "0x4023" | "0x4024" | "0x4025" | "0x4030" | "0x4031" | "0x4034" | "0x4035" | "0x4038"
+        | "0x4039" | "0x405A" | "0x4084" | "0x5D16" => {
+            "set by the Exchange server or transport that delivered the mail (transport and store internals, server-side copies of addresses); not in the MAPI digest, and a .msg writer has no server"
+        }
+        _ => return None,
+    })
+}
+
+/// The properties of a message dump (top level or a recipient), keyed as
+/// `why_not_written` takes them.
+fn keyed(dump: &Value, props: &Value) -> std::collections::BTreeMap<String, Value> {
+    let names: std::collections::HashMap<String, String> = dump["named"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["tag"].as_str().unwrap()[2..].to_ascii_uppercase(),
+                format!("{} {}", n["guid"].as_str().unwrap(), n["name"]),
+            )
+        })
+        .collect();
+    props
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let id = &k[2..6];
+            let key = if u16::from_str_radix(id, 16).unwrap() >= 0x8000 {
+                names.get(id).cloned().unwrap_or_else(|| format!("unnamed 0x{id}"))
+            } else {
+                format!("0x{id}")
+            };
+            (key, v.clone())
+        })
+        .collect()
+}
+
+fn compare_with_outlook(what: &str, outlook: &Path, ours: &Path) {
+    let (a, b) = (extract_msg(outlook), extract_msg(ours));
+    let mut rows = Vec::new();
+    let mut unexplained = Vec::new();
+    for (level, pa, pb) in [
+        ("message", keyed(&a, &a["props"]), keyed(&b, &b["props"])),
+        (
+            "recipient",
+            keyed(&a, &a["recipients"][0]["props"]),
+            keyed(&b, &b["recipients"][0]["props"]),
+        ),
+    ] {
+        for (k, v) in &pa {
+            if pb.contains_key(k) {
+                rows.push(format!("| {what} | {level} | {k} | written |"));
+            } else {
+                match why_not_written(k, v) {
+                    Some(why) => rows.push(format!("| {what} | {level} | {k} | not written: {why} |")),
+                    None => unexplained.push(format!("{level} {k} = {v}")),
+                }
+            }
+        }
+        for k in pb.keys().filter(|k| !pa.contains_key(*k)) {
+            rows.push(format!("| {what} | {level} | {k} | written by oxmsg only |"));
+        }
+    }
+    eprintln!("{}", rows.join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{what}: Outlook writes these and oxmsg neither writes them nor says why: {unexplained:#?}"
+    );
+}
+
+#[test]
+fn a_draft_and_a_received_mail_by_oxmsg_have_what_outlook_writes_or_a_reason() {
+    let Some(corpus) = std::env::var_os("OXMSG_CORPUS").map(PathBuf::from) else {
+        eprintln!("skipped: OXMSG_CORPUS not set");
+        return;
+    };
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::new();
+    // The draft of hiraoka__Subject.msg (an Outlook 15.0 draft: MSGFLAG_UNSENT,
+    // three recipients), as a caller writes it with oxmsg.
+    let draft = dir.path().join("draft.msg");
+    oxmsg::Draft::new("Subject")
+        .to("ToUser", "to@example.com")
+        .cc("ToCc", "cc@example.com")
+        .bcc("ToBcc", "bcc@example.com")
+        .text("Message")
+        .save_as(&s, &draft)
+        .unwrap();
+    compare_with_outlook("draft", &corpus.join("public/hiraoka__Subject.msg"), &draft);
+
+    // The received mail of lolo101__2_test.msg (delivered by Exchange Online,
+    // read: MSGFLAG_READ | MSGFLAG_HASATTACH).
+    let received = dir.path().join("received.msg");
+    {
+        let mut m = oxmsg::Draft::new("test")
+            .to("guilingjun@outlook.com", "guilingjun@outlook.com")
+            .html("<p>hello</p>")
+            .attach("a.txt", "text/plain", b"attached".to_vec())
+            .create(&s)
+            .unwrap();
+        m.set_sender("Gui Lingjun", "guilingjun@outlook.com").unwrap();
+        m.set_received_by("guilingjun@outlook.com", "guilingjun@outlook.com")
+            .unwrap();
+        m.set(tags::INTERNET_MESSAGE_ID, "<1@example.com>").unwrap();
+        m.set(tags::TRANSPORT_MESSAGE_HEADERS, "From: guilingjun@outlook.com\r\n")
+            .unwrap();
+        m.mark_received(FileTime::from_unix_secs(1_656_291_065), true).unwrap();
+        m.save_changes().unwrap();
+        m.save_as(&received).unwrap();
+    }
+    compare_with_outlook("received", &corpus.join("public/lolo101__2_test.msg"), &received);
+}
+
+#[test]
+fn msgconvert_shows_a_stale_header_block_which_the_save_warns_about() {
+    if !readers_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.msg");
+    let s = Session::new();
+    {
+        let mut m = s.opener().create(&path).unwrap();
+        m.set(tags::SUBJECT, "Original subject").unwrap();
+        m.set_sender("Ann", "ann@example.com").unwrap();
+        m.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
+        m.set_body_text("Hello").unwrap();
+        m.set(
+            tags::TRANSPORT_MESSAGE_HEADERS,
+            "From: Ann <ann@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Original subject\r\n\
+             Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <1@example.com>\r\n\r\n",
+        )
+        .unwrap();
+        m.mark_received(FileTime::from_unix_secs(1_700_000_000), true).unwrap();
+        m.save_changes().unwrap();
+    }
+    assert_eq!(msgconvert(&path)["subject"], Value::from("Original subject"));
+    {
+        let mut m = s.opener().read_write().path(&path).unwrap();
+        m.set(tags::SUBJECT, "New subject").unwrap();
+        let w = m.save_with_warnings().unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+    }
+    // What the warning is about: msgconvert takes the header block over the
+    // properties, so it still shows the old subject.
+    assert_eq!(msgconvert(&path)["subject"], Value::from("Original subject"));
+    assert_eq!(extract_msg(&path)["subject"], Value::from("New subject"));
+    {
+        let mut m = s.opener().read_write().path(&path).unwrap();
+        m.delete(tags::TRANSPORT_MESSAGE_HEADERS).unwrap();
+        assert!(m.save_with_warnings().unwrap().is_empty());
+    }
+    assert_eq!(msgconvert(&path)["subject"], Value::from("New subject"));
+}

@@ -48,6 +48,15 @@ pub(crate) fn one_off_smtp(display_name: &str, address: &str) -> Vec<u8> {
     out
 }
 
+/// PR_SEARCH_KEY of an SMTP address (MAPI PidTagSearchKey): `SMTP:`, the
+/// address upper-cased, NUL-terminated, 8-bit. What Outlook writes for a
+/// recipient, a sender and the one sent on behalf of.
+pub(crate) fn smtp_search_key(address: &str) -> Vec<u8> {
+    let mut key = format!("SMTP:{}", address.to_uppercase()).into_bytes();
+    key.push(0);
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,7 @@ impl Inner {
         self.check_live(msg)?;
         let m = self.message_mut(msg)?;
         let existed = m.state.attachments.remove(&num).is_some();
+        m.state.origin.edited |= existed;
         let open = m.open_attachments.get(&num).copied();
         let next = &mut m.state.header.next_attachment_id;
         *next = (*next).max(num.saturating_add(1));

@@ -73,6 +73,7 @@ impl Inner {
             Node::Attachment(a) => {
                 let (parent, num, st) = (a.parent, a.state.num, a.state.clone());
                 let m = self.message_mut(parent)?;
+                m.state.origin.edited = true;
                 m.state.attachments.insert(num, AttachSlot::Loaded(Box::new(st)));
                 let next = &mut m.state.header.next_attachment_id;
                 *next = (*next).max(num.saturating_add(1));
@@ -83,7 +84,9 @@ impl Inner {
                     detail: "a top-level message is saved to its file".into(),
                 })?;
                 let st = m.state.clone();
-                self.attachment_mut(parent)?.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(st)));
+                let a = self.attachment_mut(parent)?;
+                a.state.origin.edited = true;
+                a.state.embedded = Some(EmbeddedSlot::Loaded(Box::new(st)));
             }
         }
         Ok(())
@@ -124,6 +127,7 @@ impl Inner {
         let m = self.message(key)?;
         let fs = self.file(key)?;
         let mut state = m.state.clone();
+        Inner::refresh_for_save(&mut state);
         let limits = &fs.options.limits;
         check_tree(&state, limits, m.depth, "/")?;
         let codepage = self.codepage(key);
@@ -298,6 +302,7 @@ impl Ctx<'_> {
             codepage: snap.codepage,
             lossy_ansi: snap.lossy_ansi,
             listings: Default::default(),
+            written: 0,
         };
         w.write_message("/", &snap.state)?;
         drop(lease);

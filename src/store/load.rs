@@ -160,6 +160,7 @@ fn load_props(
             source_tags,
             warnings,
             skipped,
+            edited: false,
         },
         children,
     })
@@ -206,6 +207,7 @@ pub(crate) fn load_message(
         header: lp.header,
         recipients: Recipients::Stored(recips),
         attachments,
+        changed: Default::default(),
     })
 }
 

@@ -6,9 +6,12 @@
 pub(crate) mod attachments;
 pub(crate) mod backing;
 pub(crate) mod commit;
+pub(crate) mod copy;
+pub(crate) mod derived;
 pub(crate) mod engine;
 pub(crate) mod load;
 pub(crate) mod named;
+pub(crate) mod ole;
 pub(crate) mod open;
 pub(crate) mod props;
 pub(crate) mod recipients;
@@ -61,6 +64,40 @@ pub(crate) struct FileState {
     pub(crate) names: Option<crate::format::nameid::NameMap>,
     /// Whether `names` changed since it was read.
     pub(crate) names_dirty: bool,
+    /// MSGCALLRELEASE: run when the file is closed (when this state is
+    /// dropped, which the engine does with the session free).
+    pub(crate) on_release: Option<ReleaseHook>,
+}
+
+/// A caller's release callback (MSGCALLRELEASE), run when dropped. Behind a
+/// mutex so that the file state stays `Sync`.
+pub(crate) struct ReleaseHook(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl ReleaseHook {
+    pub(crate) fn new(f: Box<dyn FnOnce() + Send>) -> ReleaseHook {
+        ReleaseHook(std::sync::Mutex::new(Some(f)))
+    }
+
+    /// Drops the callback without running it (replaced by another).
+    pub(crate) fn cancel(self) {
+        let mut g = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.take();
+    }
+}
+
+impl Drop for ReleaseHook {
+    fn drop(&mut self) {
+        let f = match self.0.get_mut() {
+            Ok(f) => f.take(),
+            Err(p) => p.into_inner().take(),
+        };
+        if let Some(f) = f {
+            f();
+        }
+    }
 }
 
 /// An open object.
@@ -223,11 +260,20 @@ impl Inner {
         })
     }
 
+    /// The properties of an object, to change: the object counts as
+    /// edited from then on (its computed properties are made true by the
+    /// next save; an untouched object is written back as it was read).
     fn props_mut(&mut self, key: NodeKey) -> Result<&mut PropBag> {
         self.check_live(key)?;
         Ok(match self.node_mut(key)? {
-            Node::Message(m) => &mut m.state.props,
-            Node::Attachment(a) => &mut a.state.props,
+            Node::Message(m) => {
+                m.state.origin.edited = true;
+                &mut m.state.props
+            }
+            Node::Attachment(a) => {
+                a.state.origin.edited = true;
+                &mut a.state.props
+            }
         })
     }
 
@@ -310,9 +356,14 @@ impl Inner {
     }
 
     pub(crate) fn check_writable(&self, key: NodeKey, tag: PropTag) -> Result<()> {
-        if is_computed(tag.id()) {
+        if is_computed(tag.id()) || derived::is_derived(tag.id()) {
             return Err(Error::Computed { tag });
         }
+        self.check_attributes(key, tag)
+    }
+
+    /// Refuses a write to a property whose attributes lack `PROPATTR_WRITABLE`.
+    pub(crate) fn check_attributes(&self, key: NodeKey, tag: PropTag) -> Result<()> {
         let (props, _, _) = self.parts(key)?;
         for e in props.by_id(tag.id()) {
             if !PropAttr(e.flags).is_writable() && e.flags != 0 {
@@ -349,6 +400,15 @@ impl Inner {
                 detail: format!("{tag}: a multi-valued property needs at least one value"),
             });
         }
+        self.note_change(key, tag, Some(&value));
+        self.props_mut(key)?.set(tag, Val::Value(value));
+        Ok(())
+    }
+
+    /// Sets a property oxmsg computes (PR_ATTACH_SIZE with the data it
+    /// measures): no `MAPI_E_COMPUTED`, but the attributes still apply.
+    pub(crate) fn set_derived(&mut self, key: NodeKey, tag: PropTag, value: PropValue) -> Result<()> {
+        self.check_attributes(key, tag)?;
         self.props_mut(key)?.set(tag, Val::Value(value));
         Ok(())
     }
@@ -385,10 +445,16 @@ impl Inner {
 
     /// Sets a value written through a stream.
     pub(crate) fn set_spilled(&mut self, key: NodeKey, tag: PropTag, spill: Spill) -> Result<()> {
+        self.set_spilled_shared(key, tag, Arc::new(spill))
+    }
+
+    /// Sets a value given as its stream's bytes (shared, so that an
+    /// all-or-nothing change can be retried).
+    pub(crate) fn set_spilled_shared(&mut self, key: NodeKey, tag: PropTag, spill: Arc<Spill>) -> Result<()> {
         self.check_writable(key, tag)?;
-        let val = match spill {
+        let val = match &*spill {
             Spill::Memory(bytes) if bytes.len() <= 4096 && !tag.prop_type().is_multi() => {
-                let v = propstream::decode_stream(tag.prop_type(), &bytes, self.codepage(key)).map_err(|d| {
+                let v = propstream::decode_stream(tag.prop_type(), bytes, self.codepage(key)).map_err(|d| {
                     Error::BadValue {
                         tag,
                         detail: d,
@@ -397,7 +463,7 @@ impl Inner {
                 })?;
                 Val::Value(v)
             }
-            s => Val::Spilled(Arc::new(s)),
+            _ => Val::Spilled(spill),
         };
         self.props_mut(key)?.set(tag, val);
         Ok(())
@@ -405,7 +471,7 @@ impl Inner {
 
     /// DeleteProps for one tag (every type of its id).
     pub(crate) fn delete(&mut self, key: NodeKey, tag: PropTag) -> Result<bool> {
-        if is_computed(tag.id()) {
+        if is_computed(tag.id()) || derived::is_derived(tag.id()) {
             return Err(Error::Computed { tag });
         }
         let (props, _, _) = self.parts(key)?;
@@ -414,7 +480,11 @@ impl Inner {
                 detail: format!("property {} is mandatory (PROPATTR_MANDATORY)", e.tag),
             });
         }
-        Ok(self.props_mut(key)?.remove_id(tag.id()).is_some())
+        let removed = self.props_mut(key)?.remove_id(tag.id()).is_some();
+        if removed {
+            self.note_change(key, tag, None);
+        }
+        Ok(removed)
     }
 
     // ----- lifetimes of nodes ----------------------------------------------

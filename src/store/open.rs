@@ -87,6 +87,7 @@ fn file_state(store: Option<Box<dyn CompoundStore>>, target: Target, unicode: bo
         repairs: Vec::new(),
         names: None,
         names_dirty: false,
+        on_release: None,
     }
 }
 
@@ -204,6 +205,29 @@ impl Ctx<'_> {
 }
 
 impl Ctx<'_> {
+    /// Registers the release callback of top-level message `key`'s file;
+    /// the one it replaces is dropped without running, with the state free.
+    pub(crate) fn set_release_hook(&self, key: NodeKey, f: Box<dyn FnOnce() + Send>) -> Result<()> {
+        let old = {
+            let mut st = self.state()?;
+            let m = st.message(key)?;
+            if m.parent.is_some() {
+                return Err(Error::InvalidParameter {
+                    detail: "a release callback is registered on a top-level message (MSGCALLRELEASE)".into(),
+                });
+            }
+            let file = m.file;
+            let fs = st.files.get_mut(file).ok_or_else(|| Error::ObjectDeleted {
+                what: "the message's file".into(),
+            })?;
+            fs.on_release.replace(super::ReleaseHook::new(f))
+        };
+        if let Some(old) = old {
+            old.cancel();
+        }
+        Ok(())
+    }
+
     /// Whether the file of `key` stores strings as PT_UNICODE.
     pub(crate) fn is_unicode(&self, key: NodeKey) -> Result<bool> {
         Ok(self.state()?.file(key)?.unicode)

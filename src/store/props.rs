@@ -39,7 +39,7 @@ impl Inner {
                 ptype: tag.prop_type(),
                 bytes: raw.to_vec(),
             }),
-            Val::StoredObject => Fetch::Ready(PropValue::Object),
+            Val::StoredObject | Val::Storage(_) => Fetch::Ready(PropValue::Object),
             Val::Spilled(s) => {
                 let bytes = s.to_vec().map_err(|e| Error::io(e, "reading a written stream"))?;
                 Fetch::Ready(
@@ -63,9 +63,29 @@ impl Inner {
 }
 
 /// One change of [`Engine::change_props`].
+#[derive(Clone)]
 pub(crate) enum PropChange {
     Set(PropTag, PropValue),
     Delete(PropTag),
+    /// A value given as the bytes of its stream (a copied attachment's data).
+    SetSpilled(PropTag, std::sync::Arc<Spill>),
+    /// A computed property oxmsg sets itself (PR_ATTACH_SIZE of written data).
+    SetDerived(PropTag, PropValue),
+    /// SetAttribIMsgOnIStg (after the value is set, as a copy carries them).
+    SetAttributes(PropTag, PropAttr),
+}
+
+impl PropChange {
+    /// The property changed.
+    pub(crate) fn tag(&self) -> PropTag {
+        match self {
+            PropChange::Set(t, _)
+            | PropChange::Delete(t)
+            | PropChange::SetSpilled(t, _)
+            | PropChange::SetDerived(t, _)
+            | PropChange::SetAttributes(t, _) => *t,
+        }
+    }
 }
 
 impl Inner {
@@ -87,6 +107,9 @@ impl Inner {
                 PropChange::Delete(tag) => {
                     self.delete(key, tag)?;
                 }
+                PropChange::SetSpilled(tag, spill) => self.set_spilled_shared(key, tag, spill)?,
+                PropChange::SetDerived(tag, value) => self.set_derived(key, tag, value)?,
+                PropChange::SetAttributes(tag, attr) => self.set_attributes(key, tag, attr)?,
             }
         }
         Ok(())

@@ -100,12 +100,14 @@ impl Inner {
                             next,
                         });
                     }
-                    let props = bag(props)?;
+                    let mut props = bag(props)?;
                     for e in props.map.values() {
                         if let Val::Value(v) = &e.val {
                             self.check_representable(msg, e.tag, v)?;
                         }
                     }
+                    // PR_ROWID, written with the row as Outlook does.
+                    props.set(tags::ROWID.tag(), Val::Value(PropValue::Long(next as i32)));
                     rows.push(RecipientState {
                         num: next as u32,
                         origin: Default::default(),
@@ -114,12 +116,13 @@ impl Inner {
                     next += 1;
                 }
                 RowChange::Modify(row, props) => {
-                    let props = bag(props)?;
+                    let mut props = bag(props)?;
                     for e in props.map.values() {
                         if let Val::Value(v) = &e.val {
                             self.check_representable(msg, e.tag, v)?;
                         }
                     }
+                    props.set(tags::ROWID.tag(), Val::Value(PropValue::Long(row as i32)));
                     let r = rows
                         .iter_mut()
                         .find(|r| r.num == row)
@@ -145,6 +148,8 @@ impl Inner {
         let m = self.message_mut(msg)?;
         m.state.header.next_recipient_id = next as u32;
         m.state.recipients = Recipients::Loaded(rows);
+        m.state.changed.recipients = true;
+        m.state.origin.edited = true;
         Ok(())
     }
 
@@ -253,6 +258,12 @@ impl Ctx<'_> {
             out.push((r.num, props));
         }
         Ok(out)
+    }
+
+    /// The number of recipient rows of `msg`.
+    pub(crate) fn recipient_count(&self, msg: NodeKey) -> Result<usize> {
+        self.load_recipients(msg)?;
+        Ok(self.state()?.loaded_rows(msg)?.len())
     }
 
     /// ModifyRecipients with the MODRECIP_* semantics; all or nothing.

@@ -33,6 +33,37 @@ pub(crate) struct Writer<'a> {
     /// The children of source storages, by upper-cased name: the names as
     /// the source spells them (`#0000000a` stays lower-case).
     pub(crate) listings: HashMap<String, HashMap<String, String>>,
+    /// Bytes of streams written so far (for PR_MESSAGE_SIZE and PR_ATTACH_SIZE).
+    pub(crate) written: u64,
+}
+
+/// How an object's property stream is laid out, and whether its size
+/// property (PR_MESSAGE_SIZE / PR_ATTACH_SIZE, from the bytes written
+/// since the given count) is computed.
+struct Layout<'a> {
+    kind: HeaderKind,
+    header: &'a Header,
+    /// Child storages that are written apart (recipients, attachments).
+    skip_prefixes: &'a [&'a str],
+    size: Option<(PropTag, u64)>,
+}
+
+const NO_HEADER: Header = Header {
+    next_recipient_id: 0,
+    next_attachment_id: 0,
+    recipient_count: 0,
+    attachment_count: 0,
+};
+
+impl Layout<'static> {
+    fn child(size: Option<(PropTag, u64)>) -> Layout<'static> {
+        Layout {
+            kind: HeaderKind::Child,
+            header: &NO_HEADER,
+            skip_prefixes: &[],
+            size,
+        }
+    }
 }
 
 fn out_err(e: io::Error, path: &str) -> Error {
@@ -68,7 +99,11 @@ impl<'a> Writer<'a> {
 
     fn write_stream(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
         let mut w = self.out.create_stream(path).map_err(|e| out_err(e, path))?;
-        w.write_all(bytes).and_then(|_| w.flush()).map_err(|e| out_err(e, path))
+        w.write_all(bytes)
+            .and_then(|_| w.flush())
+            .map_err(|e| out_err(e, path))?;
+        self.written += bytes.len() as u64;
+        Ok(())
     }
 
     /// Copies one stream from a source file; returns its length.
@@ -80,6 +115,7 @@ impl<'a> Writer<'a> {
         let mut w = self.out.create_stream(to).map_err(|e| out_err(e, to))?;
         let n = io::copy(&mut r, &mut w).map_err(|e| Error::from_cfb(e, from, "copying stream"))?;
         w.flush().map_err(|e| out_err(e, to))?;
+        self.written += n;
         Ok(n)
     }
 
@@ -165,6 +201,7 @@ impl<'a> Writer<'a> {
 
     /// Writes a top-level or embedded message at `path` (the storage exists).
     pub(crate) fn write_message(&mut self, path: &str, st: &MessageState) -> Result<()> {
+        let start = self.written;
         // Recipients.
         let mut recip_nums = Vec::new();
         match &st.recipients {
@@ -181,7 +218,7 @@ impl<'a> Writer<'a> {
                     let name = self.child_name(&st.origin, names::recipient_storage(r.num))?;
                     let rpath = names::join(path, &name);
                     self.create_storage(&rpath, None)?;
-                    self.write_object(&rpath, &r.props, &r.origin, HeaderKind::Child, &Header::default(), &[])?;
+                    self.write_object(&rpath, &r.props, &r.origin, Layout::child(None))?;
                     self.keep_source_times(&rpath, &r.origin)?;
                     recip_nums.push(r.num);
                 }
@@ -208,10 +245,22 @@ impl<'a> Writer<'a> {
             attachment_count: st.attachments.len() as u32,
         };
         let skip = [names::RECIP_PREFIX, names::ATTACH_PREFIX];
-        self.write_object(path, &st.props, &st.origin, st.kind, &header, &skip)
+        let size = st.origin.refreshed_on_save().then_some((PropTag(0x0E08_0003), start));
+        self.write_object(
+            path,
+            &st.props,
+            &st.origin,
+            Layout {
+                kind: st.kind,
+                header: &header,
+                skip_prefixes: &skip,
+                size,
+            },
+        )
     }
 
     fn write_attachment(&mut self, apath: &str, a: &AttachState) -> Result<()> {
+        let start = self.written;
         self.create_storage(apath, None)?;
         let obj_path = names::join(apath, names::ATTACH_DATA_OBJ);
         let mut props = a.props.clone();
@@ -244,26 +293,39 @@ impl<'a> Writer<'a> {
                 },
             );
         }
-        self.write_object(apath, &props, &a.origin, HeaderKind::Child, &Header::default(), &[])?;
+        let size = a.origin.refreshed_on_save().then_some((PropTag(0x0E20_0003), start));
+        self.write_object(apath, &props, &a.origin, Layout::child(size))?;
         self.keep_source_times(apath, &a.origin)
     }
 
     /// Writes an object's value streams and property stream, then copies
     /// what else its source storage held that oxmsg does not manage.
-    fn write_object(
-        &mut self,
-        path: &str,
-        props: &PropBag,
-        origin: &Origin,
-        kind: HeaderKind,
-        header: &Header,
-        skip_prefixes: &[&str],
-    ) -> Result<()> {
-        let mut entries = Vec::with_capacity(props.map.len());
+    fn write_object(&mut self, path: &str, props: &PropBag, origin: &Origin, layout: Layout<'_>) -> Result<()> {
+        let Layout {
+            kind,
+            header,
+            skip_prefixes,
+            size,
+        } = layout;
+        let mut entries = Vec::with_capacity(props.map.len() + 1);
         for e in props.map.values() {
             if let Some(raw) = self.write_value(path, e, origin)? {
                 entries.push(raw);
             }
+        }
+        // PR_MESSAGE_SIZE / PR_ATTACH_SIZE: the bytes written for the
+        // object (its values, its children) and its property stream.
+        if let Some((tag, start)) = size {
+            let flags = props
+                .find(tag)
+                .map(|e| e.flags)
+                .unwrap_or(crate::prop::PropAttr::DEFAULT.0);
+            entries.retain(|e| e.tag.id() != tag.id());
+            let stream = 32 + 16 * (entries.len() as u64 + 1);
+            let n = (self.written - start + stream).min(i32::MAX as u64) as u32;
+            let mut value = [0u8; 8];
+            value[..4].copy_from_slice(&n.to_le_bytes());
+            entries.push(RawEntry { tag, flags, value });
         }
         entries.sort_by_key(|e| e.tag.0);
         let bytes = propstream::write(kind, header, &entries);
@@ -324,6 +386,10 @@ impl<'a> Writer<'a> {
         };
         match &e.val {
             Val::RawInline(raw) => Ok(Some(entry(tag, *raw))),
+            Val::Storage(image) => {
+                self.write_image(&names::join(path, &names::value_stream(tag)), image)?;
+                Ok(Some(sized(tag, 0)))
+            }
             Val::Value(PropValue::Object) | Val::StoredObject => {
                 if matches!(e.val, Val::StoredObject) {
                     let src = origin.stored_source(path, "an object")?;
@@ -386,6 +452,7 @@ impl<'a> Writer<'a> {
                     .copy_to(&mut w)
                     .and_then(|n| w.flush().map(|_| n))
                     .map_err(|e| out_err(e, &p))?;
+                self.written += n;
                 if n == 0 && tag.prop_type().is_string() {
                     drop(w);
                     self.out.remove(&p).map_err(|e| out_err(e, &p))?;

@@ -93,6 +93,8 @@ pub(crate) enum Val {
     StoredObject,
     /// Written through a stream: the raw stream bytes.
     Spilled(Arc<Spill>),
+    /// A PT_OBJECT storage given whole (an OLE object's), written as is.
+    Storage(Arc<super::ole::StorageImage>),
 }
 
 /// One property: tag, `PROPATTR_*` flags, value.
@@ -186,9 +188,18 @@ pub(crate) struct Origin {
     /// Items that could not be read and are left out of this state (a save
     /// would drop them), with the storage path and reason.
     pub(crate) skipped: Vec<crate::Warning>,
+    /// Changed since it was read: its properties, or (for a message) its
+    /// recipients or attachments.
+    pub(crate) edited: bool,
 }
 
 impl Origin {
+    /// Whether a save makes the object's computed properties true: it is
+    /// new, or was edited (an untouched object is written as it was read).
+    pub(crate) fn refreshed_on_save(&self) -> bool {
+        self.edited || self.source.is_none()
+    }
+
     /// Where the object's unread parts are. Only an object read from a file
     /// has parts stored there, so a stored part without a source is a state
     /// oxmsg never builds; it is reported as corrupt data at `at` (what was
@@ -253,6 +264,8 @@ pub(crate) struct MessageState {
     pub(crate) header: Header,
     pub(crate) recipients: Recipients,
     pub(crate) attachments: BTreeMap<u32, AttachSlot>,
+    /// What changed since it was read (for the stale-header warning).
+    pub(crate) changed: super::derived::Changed,
 }
 
 impl MessageState {
@@ -284,6 +297,7 @@ impl MessageState {
             header: Header::default(),
             recipients: Recipients::Loaded(Vec::new()),
             attachments: BTreeMap::new(),
+            changed: Default::default(),
         }
     }
 }
