@@ -88,7 +88,7 @@ const MAX_DEPTH: usize = 64;
 pub enum Outcome {
     /// The file was read; these are its findings (empty: it passes).
     Checked(Vec<Finding>),
-    /// Neither the compound-file layer nor the library could read it.
+    /// Neither a compound-file reader nor the library could read it.
     Unreadable(String),
 }
 
@@ -144,9 +144,14 @@ pub fn validate(bytes: Vec<u8>) -> Outcome {
                 );
             }
         }
-        Err(e) => {
-            return Outcome::Unreadable(chain(&e));
-        }
+        // Unreadable for both layers: nothing can be said about its rules.
+        Err(e) if cf_error.is_some() => return Outcome::Unreadable(chain(&e)),
+        Err(e) => v.add(
+            Level::Error,
+            "readable",
+            "/",
+            format!("oxmsg cannot open it: {}", chain(&e)),
+        ),
     }
     v.findings
         .sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.at.cmp(&b.at)));
