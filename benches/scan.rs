@@ -79,7 +79,10 @@ fn main() {
     );
     println!("  1 thread : {m1:8.1} files/s");
     println!("  2 threads: {m2:8.1} files/s  ({:.2}x)", m2 / m1);
-    println!("  cores available: {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "  cores available: {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
 
     // Peak RSS of the command over the folder (GNU time's %M, in KiB).
     let bin = env!("CARGO_BIN_EXE_oxmsg");

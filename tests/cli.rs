@@ -731,6 +731,12 @@ fn validate_flags_each_rule_on_a_file_that_breaks_it() {
             }),
         ),
         (
+            "message-flags",
+            "warning",
+            // A mail without a submit or delivery time that is not a draft.
+            Box::new(|b: &mut Broken| b.edit_entry(props, 32, 0x0E07_0003, |e| e[8] &= !0x08)),
+        ),
+        (
             "rtf-with-html",
             "warning",
             Box::new(|b: &mut Broken| {
@@ -790,10 +796,10 @@ fn validate_flags_each_rule_on_a_file_that_breaks_it() {
             }),
         ),
     ];
-    for (rule, level, breaker) in cases {
+    for (i, (rule, level, breaker)) in cases.into_iter().enumerate() {
         let mut b = Broken::of(good.clone());
         breaker(&mut b);
-        let p = b.save(tmp.path(), rule);
+        let p = b.save(tmp.path(), &format!("{i}-{rule}"));
         let (c, list) = findings(&p, false);
         assert!(
             list.iter().any(|(l, r, _)| r == rule && l == level),

@@ -129,12 +129,15 @@ impl Sink {
             Sink::Jsonl(w) => {
                 let mut line = serde_json::to_vec(r).map_err(|e| e.to_string())?;
                 line.push(b'\n');
-                w.write_all(&line).map_err(|e| format!("writing the records: {e}"))
+                w.write_all(&line).map_err(|e| format!("writing the records: {e}"))?;
             }
             Sink::Csv(w) => w
                 .write_record(csv_row(r))
-                .map_err(|e| format!("writing the records: {e}")),
+                .map_err(|e| format!("writing the records: {e}"))?,
         }
+        // One record, one write: a process killed at any moment leaves
+        // whole lines (and the index, committed in batches, whole rows).
+        self.flush()
     }
 
     fn flush(&mut self) -> Result<(), String> {

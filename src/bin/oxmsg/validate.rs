@@ -64,7 +64,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("count-limit", "at most 2048 recipients and 2048 attachments per message (MS-OXMSG 2.2.1, 2.2.2)"),
     ("string-mode", "PR_STORE_SUPPORT_MASK has STORE_UNICODE_OK exactly when the strings are PT_UNICODE, and string types are not mixed (MS-OXMSG 2.1.1.1)"),
     ("message-class", "PR_MESSAGE_CLASS present on every message (Outlook chooses the form with it)"),
-    ("message-flags", "PR_MESSAGE_FLAGS present and sane: MSGFLAG_HASATTACH iff there are attachments; MSGFLAG_UNSENT (a draft) not together with delivery information; a received message (delivery time) not marked unsent"),
+    ("message-flags", "PR_MESSAGE_FLAGS present and sane (warnings): MSGFLAG_HASATTACH iff there are attachments; a draft (MSGFLAG_UNSENT) has no delivery time; a mail that is not a draft was sent or received (a submit or delivery time)"),
     ("rtf-with-html", "an HTML body (PR_HTML) comes with PR_RTF_COMPRESSED, which Outlook displays and edits (MS-OXCMSG 2.2.1.56, MS-OXRTFEX)"),
     ("entry-stream", "every variable-length entry has its stream with the right Size (+2 PT_UNICODE, +1 PT_STRING8, 0xFFFFFFFF objects; a string Size without the terminator, which Outlook itself writes, is a warning), fixed-length values have none, no stream without an entry (a warning) (MS-OXMSG 2.4.2)"),
     ("multi-value", "multi-valued properties: a length stream of whole 4- or 8-byte records, one value stream per value with the length it declares, fixed-size values in whole elements (MS-OXMSG 2.1.4)"),
@@ -80,6 +80,8 @@ const STORE_UNICODE_OK: u32 = 0x0004_0000;
 const MSGFLAG_UNSENT: u32 = 0x8;
 const MSGFLAG_HASATTACH: u32 = 0x10;
 const MAX_CHILDREN: usize = 2048;
+/// Problems listed one by one for one multi-valued property.
+const MAX_LISTED: usize = 10;
 /// Deepest embedded message followed (the library's default limit too).
 const MAX_DEPTH: usize = 64;
 
@@ -570,6 +572,16 @@ impl Validator {
                     );
                 }
                 let delivered = has_id(0x0E06);
+                let is_note = self.note_class(cf, dir, &entries);
+                if is_note && flags & MSGFLAG_UNSENT == 0 && !delivered && !has_id(0x0039) {
+                    self.add(
+                        Level::Warning,
+                        "message-flags",
+                        &here,
+                        "neither a draft (MSGFLAG_UNSENT) nor sent or received (no submit or delivery time): \
+                         Outlook shows it as a sent mail without a date, not as an editable draft",
+                    );
+                }
                 if flags & MSGFLAG_UNSENT != 0 && delivered {
                     self.add(
                         Level::Warning,
@@ -597,6 +609,35 @@ impl Validator {
             let d = dir.join(format!("__attach_version1.0_#{num:08X}"));
             self.check_attachment(cf, &d, depth);
         }
+    }
+
+    /// Whether the message class (read from its stream) is a mail,
+    /// `IPM.Note` or a class derived from it.
+    fn note_class<F: Read + std::io::Seek>(
+        &self,
+        cf: &mut cfb::CompoundFile<F>,
+        dir: &std::path::Path,
+        entries: &[Entry],
+    ) -> bool {
+        let Some(e) = entries.iter().find(|e| (e.tag >> 16) == 0x001A) else {
+            return false;
+        };
+        let Ok(s) = cf.open_stream(dir.join(format!("__substg1.0_{:08X}", e.tag))) else {
+            return false;
+        };
+        let mut b = Vec::new();
+        if s.take(256).read_to_end(&mut b).is_err() {
+            return false;
+        }
+        let class: String = if e.ptype() == 0x001F {
+            char::decode_utf16(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
+                .map(|c| c.unwrap_or('?'))
+                .collect()
+        } else {
+            b.iter().map(|&c| c as char).collect()
+        };
+        let class = class.trim_end_matches('\0').to_ascii_uppercase();
+        class == "IPM.NOTE" || class.starts_with("IPM.NOTE.")
     }
 
     fn check_attachment<F: Read + std::io::Seek>(
@@ -844,25 +885,33 @@ impl Validator {
                         }
                         Err(_) => Vec::new(),
                     };
+                    // A hostile length stream can declare millions of
+                    // values: the first few problems are listed, the rest
+                    // counted.
+                    let mut problems = 0usize;
                     for (i, r) in lens.chunks_exact(rec as usize).enumerate() {
                         let want = u64::from(u32::from_le_bytes([r[0], r[1], r[2], r[3]]));
                         let vname = format!("{name}-{i:08X}");
+                        let problem = match streams.get(&vname) {
+                            Some(&(true, got)) if got == want => None,
+                            Some(&(true, got)) => Some(format!("value of {got} bytes; the length stream says {want}")),
+                            _ => Some("value stream missing".to_string()),
+                        };
                         claimed.insert(vname.clone());
-                        match streams.get(&vname) {
-                            Some(&(true, got)) if got == want => {}
-                            Some(&(true, got)) => self.add(
-                                Level::Error,
-                                "multi-value",
-                                &path_str(&dir.join(&vname)),
-                                format!("value of {got} bytes; the length stream says {want}"),
-                            ),
-                            _ => self.add(
-                                Level::Error,
-                                "multi-value",
-                                &path_str(&dir.join(&vname)),
-                                "value stream missing",
-                            ),
+                        if let Some(p) = problem {
+                            problems += 1;
+                            if problems <= MAX_LISTED {
+                                self.add(Level::Error, "multi-value", &path_str(&dir.join(&vname)), p);
+                            }
                         }
+                    }
+                    if problems > MAX_LISTED {
+                        self.add(
+                            Level::Error,
+                            "multi-value",
+                            &sp,
+                            format!("{} more values with the same kind of problem", problems - MAX_LISTED),
+                        );
                     }
                 }
                 _ => {
