@@ -14,7 +14,6 @@
 //! cache after the first pass: this measures parsing, not the disk.
 
 #[path = "../src/bin/oxmsg/json.rs"]
-#[allow(dead_code)]
 mod json;
 #[path = "../src/bin/oxmsg/sample.rs"]
 mod sample;
