@@ -1100,7 +1100,14 @@ fn ctrl_c_leaves_whole_records_and_a_consistent_index() {
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Interrupted once the first records are out (so mid-scan, with the
+    // handler installed), or after a minute at most.
+    for _ in 0..600 {
+        if std::fs::metadata(&out).is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let status = child.wait().unwrap();
     let c = status.code().unwrap_or(-1);

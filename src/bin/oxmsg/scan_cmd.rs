@@ -162,6 +162,14 @@ pub fn run(args: ScanArgs) -> ExitCode {
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    // The first Ctrl-C stops starting files; a second one ends at once
+    // (the index keeps its committed records: SQLite rolls back the rest).
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+
     // The inputs.
     let mut _sample_dir = None;
     let mut inputs: Vec<Input> = match &args.input {
@@ -227,14 +235,6 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("0 errors");
-
-    // The first Ctrl-C stops starting files; a second one ends at once
-    // (the index keeps its committed records: SQLite rolls back the rest).
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
 
     let start = Instant::now();
     let mut errors = 0usize;
