@@ -152,6 +152,38 @@ fn dump_names_properties_and_shows_the_tree() {
 }
 
 #[test]
+fn dump_of_the_corpus_shows_what_the_library_reads() {
+    let corpus = corpus_or_skip!();
+    let mut n = 0;
+    for rec in corpus_records(&corpus) {
+        let o = oxmsg_path(&["dump"], &rec.msg);
+        assert_eq!(code(&o), 0, "{}: {}", rec.name, stderr(&o));
+        let out = stdout(&o);
+        let session = Session::new();
+        let msg = session.opener().path(&rec.msg).unwrap();
+        if let Some(subject) = msg.get(tags::SUBJECT).unwrap().filter(|s| s.chars().count() <= 200) {
+            assert!(
+                out.contains("PR_SUBJECT") && out.contains(&format!("{subject:?}")),
+                "{}",
+                rec.name
+            );
+        }
+        let recipients = msg.recipients().unwrap().len();
+        assert!(out.contains(&format!("Recipients ({recipients}):")), "{}", rec.name);
+        for a in msg.attachments().unwrap() {
+            let name = a.filename().unwrap().unwrap_or_else(|| "(no name)".into());
+            assert!(
+                out.contains(&format!("[#{}] {name:?}", a.num())),
+                "{}: attachment {name:?}",
+                rec.name
+            );
+        }
+        n += 1;
+    }
+    assert!(n > 100, "{n}");
+}
+
+#[test]
 fn dump_names_named_properties_with_their_pidlid_names() {
     let tmp = tempfile::tempdir().unwrap();
     let session = Session::new();
@@ -563,6 +595,44 @@ fn validate_passes_the_corpus_but_the_files_it_names() {
     }
     eprintln!("validate: {passed} corpus files pass");
     assert!(passed >= 120, "{passed}");
+}
+
+#[test]
+fn validate_finds_nothing_new_in_corpus_files_oxmsg_saved_again() {
+    let corpus = corpus_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut saved = 0;
+    for rec in corpus_records(&corpus) {
+        let bytes = std::fs::read(&rec.msg).unwrap();
+        let session = Session::new();
+        let Ok(mut msg) = session.opener().read_write().reader(Cursor::new(bytes)) else {
+            continue;
+        };
+        // A change, so that the save rewrites the top-level property stream.
+        msg.set(tags::SUBJECT, "Saved again by oxmsg").unwrap();
+        if common::save_accepting_damage(&mut msg).is_err() {
+            continue;
+        }
+        let out = tmp.path().join(format!("{}.msg", rec.name));
+        std::fs::write(&out, msg.into_inner::<Cursor<Vec<u8>>>().unwrap().into_inner()).unwrap();
+        let rules = |list: &[(String, String, String)]| -> BTreeSet<String> {
+            list.iter()
+                .filter(|(l, _, _)| l == "error")
+                .map(|(_, r, _)| r.clone())
+                .collect()
+        };
+        let (_, before) = findings(&rec.msg, false);
+        let (c, after) = findings(&out, false);
+        let new: Vec<_> = rules(&after).difference(&rules(&before)).cloned().collect();
+        assert!(
+            new.is_empty() && c != 2,
+            "{}: oxmsg's save added {new:?}: {after:?}",
+            rec.name
+        );
+        saved += 1;
+    }
+    eprintln!("validate: {saved} corpus files saved again by oxmsg, no new error");
+    assert!(saved > 100, "{saved}");
 }
 
 /// A compound file in memory to break a written message with.
