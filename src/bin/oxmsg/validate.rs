@@ -262,7 +262,7 @@ impl Validator {
                 Level::Warning,
                 "compound-file",
                 "/",
-                "version 4 (4096-byte sectors): Outlook writes version 3; older readers refuse version 4",
+                "version 4 (4096-byte sectors): Outlook writes version 3 (512-byte sectors)",
             );
         }
         let root = cf.root_entry();
@@ -597,7 +597,7 @@ impl Validator {
                 Level::Warning,
                 "rtf-with-html",
                 &here,
-                "PR_HTML without PR_RTF_COMPRESSED: Outlook versions that edit in RTF show no body",
+                "PR_HTML without PR_RTF_COMPRESSED: Outlook writes both for an HTML mail, and readers that take the RTF body find none",
             );
         }
 
