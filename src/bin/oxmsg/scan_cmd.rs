@@ -231,8 +231,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {per_sec}  {msg}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {rate}  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} files/s", s.per_sec());
+            }),
     );
     bar.set_message("0 errors");
 
@@ -264,8 +267,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let stopped = STOP.load(Ordering::SeqCst) && done < inputs.len();
     if !args.quiet {
         eprintln!(
-            "oxmsg scan: {done} files ({errors} errors) in {secs:.2} s, {:.1} files/s, {threads} threads{}",
+            "oxmsg scan: {done} files ({errors} errors) in {secs:.2} s, {:.1} files/s, {threads} thread{}{}",
             done as f64 / secs.max(1e-9),
+            if threads == 1 { "" } else { "s" },
             if stopped {
                 format!("; interrupted, {} files not scanned", inputs.len() - done)
             } else {
