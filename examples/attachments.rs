@@ -51,6 +51,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for p in msg.save_attachments_to_dir(&out)? {
         println!("wrote {}", p.display());
     }
+    // The same with a filter: here everything but the inline images (which
+    // the HTML body shows), as `oxmsg extract --no-inline` does.
+    let files_only = out.join("files-only");
+    std::fs::create_dir_all(&files_only)?;
+    for p in msg.save_attachments_to_dir_where(&files_only, |a| Ok(!a.is_inline()?))? {
+        println!("wrote {}", p.display());
+    }
 
     // Add one and save: the new file replaces the old one atomically.
     let att = msg.create_attachment()?;

@@ -167,9 +167,26 @@ impl<'s, A: Access> Message<'s, A> {
     /// # Errors
     /// I/O errors creating or writing files; errors reading the data.
     pub fn save_attachments_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        self.save_attachments_to_dir_where(dir, |_| Ok(true))
+    }
+
+    /// [`Self::save_attachments_to_dir`] for the attachments `keep` accepts
+    /// (for instance all but the inline images:
+    /// `|a| Ok(!a.is_inline()?)`), with the same guarantees.
+    ///
+    /// # Errors
+    /// As [`Self::save_attachments_to_dir`], and any error `keep` returns.
+    pub fn save_attachments_to_dir_where(
+        &self,
+        dir: impl AsRef<Path>,
+        mut keep: impl FnMut(&crate::Attachment<'_, A>) -> Result<bool>,
+    ) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         let mut written = Vec::new();
         for a in self.attachments()? {
+            if !keep(&a)? {
+                continue;
+            }
             let fallback = format!("attachment-{}", a.num());
             let mut name = safe_file_name(&a.filename()?.unwrap_or_default(), &fallback);
             if a.is_embedded() {

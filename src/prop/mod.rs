@@ -15,4 +15,5 @@ pub use time::FileTime;
 pub use typed::{kind, PropInput, PropKind, Tag};
 pub use value::{PropValue, String8};
 pub mod named;
+pub mod names;
 pub use named::{NamedName, NamedProp, NamedTag, PropName};
