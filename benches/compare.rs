@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use oxmsg::named::{NamedProp, PS_PUBLIC_STRINGS};
-use oxmsg::{tags, Access, Message, PropValue, RecipientType, Session};
+use oxmsg::{tags, Access, Message, PropValue, Recipient, RecipientType, Session};
 
 type Mode<'a> = (&'static str, Box<dyn FnMut() -> u64 + 'a>);
 
@@ -152,7 +152,7 @@ fn oxmsg_summary<A: Access>(m: &Message<'_, A>) -> u64 {
     n += len(m.get(tags::SENDER_NAME).unwrap_or_default());
     n += len(m.get(tags::SENDER_EMAIL_ADDRESS).unwrap_or_default());
     n += m.get(tags::CLIENT_SUBMIT_TIME).ok().flatten().map_or(0, |_| 1);
-    for r in m.recipients().unwrap_or_default() {
+    for r in m.recipients_with(&Recipient::ADDRESS_COLUMNS).unwrap_or_default() {
         n += r.display_name().map_or(0, |s| s.len() as u64);
         n += r.email().map_or(0, |s| s.len() as u64);
     }

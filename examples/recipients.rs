@@ -4,13 +4,14 @@
 //! `cargo run --example recipients [FILE.msg]`: prints FILE's recipients;
 //! without FILE it builds a message and edits its recipient list.
 
-use oxmsg::{tags, PropValue, RecipientChange, RecipientType, Session};
+use oxmsg::{tags, PropValue, Recipient, RecipientChange, RecipientType, Session};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = Session::new();
     if let Some(f) = std::env::args().nth(1) {
         let msg = session.opener().path(f)?;
-        for r in msg.recipients()? {
+        // Only the columns needed here are read (IMAPITable::SetColumns).
+        for r in msg.recipients_with(&Recipient::ADDRESS_COLUMNS)? {
             println!(
                 "{:?} {:?} <{}>",
                 r.recipient_type(),

@@ -98,6 +98,17 @@ impl Recipient {
         )
     }
 
+    /// The columns [`Recipient::display_name`], [`Recipient::email`] and
+    /// [`Recipient::recipient_type`] read, for [`Message::recipients_with`].
+    pub const ADDRESS_COLUMNS: [PropTag; 6] = [
+        tags::DISPLAY_NAME.tag(),
+        tags::RECIPIENT_TYPE.tag(),
+        tags::SMTP_ADDRESS.tag(),
+        tags::ADDRTYPE.tag(),
+        tags::EMAIL_ADDRESS.tag(),
+        tags::ENTRYID.tag(),
+    ];
+
     /// PR_RECIPIENT_TYPE (To when absent).
     pub fn recipient_type(&self) -> RecipientType {
         self.get(tags::RECIPIENT_TYPE).unwrap_or(RecipientType::To)
@@ -159,11 +170,44 @@ impl<'s, A: Access> Message<'s, A> {
     /// # MAPI
     /// `IMessage::GetRecipientTable` + `QueryRows` of all rows and columns.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {
+        self.recipient_rows_of(None)
+    }
+
+    /// Every recipient row with only the given columns (matched by property
+    /// id, any type), in row order; PR_ROWID is always there. The values of
+    /// other columns are not read, which is what makes it fast on messages
+    /// with many recipients: [`Recipient::ADDRESS_COLUMNS`] is what
+    /// `display_name`, `email` and `recipient_type` need.
+    ///
+    /// ```
+    /// use oxmsg::{Recipient, RecipientType, Session};
+    /// let session = Session::new();
+    /// let msg = session.opener().create_in_memory()?;
+    /// msg.add_recipient(RecipientType::Cc, "Ann", "ann@example.com")?;
+    /// let rows = msg.recipients_with(&Recipient::ADDRESS_COLUMNS)?;
+    /// assert_eq!(rows[0].email().as_deref(), Some("ann@example.com"));
+    /// assert_eq!(rows[0].recipient_type(), RecipientType::Cc);
+    /// assert!(rows[0].props().len() <= 7);
+    /// # Ok::<(), oxmsg::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Message::recipients`].
+    ///
+    /// # MAPI
+    /// `IMessage::GetRecipientTable`, `IMAPITable::SetColumns`, `QueryRows`.
+    pub fn recipients_with(&self, columns: &[PropTag]) -> Result<Vec<Recipient>> {
+        let mut ids: Vec<u16> = columns.iter().map(|t| t.id()).collect();
+        ids.push(tags::ROWID.id());
+        self.recipient_rows_of(Some(&ids))
+    }
+
+    fn recipient_rows_of(&self, columns: Option<&[u16]>) -> Result<Vec<Recipient>> {
         let session = self.ctx().id;
         let at = self.file_id()?;
         Ok(self
             .ctx()
-            .recipient_rows(self.key)?
+            .recipient_columns(self.key, columns)?
             .into_iter()
             .map(|(row, props)| Recipient {
                 id: RowId {

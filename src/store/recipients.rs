@@ -9,7 +9,7 @@ use crate::prop::{tags, PropTag, PropType, PropValue};
 
 use super::engine::Ctx;
 use super::load;
-use super::state::{PropBag, RecipientState, Recipients, Val};
+use super::state::{PropBag, PropEntry, RecipientState, Recipients, Val};
 use super::{Inner, NodeKey};
 
 /// One change of ModifyRecipients, with row numbers already checked to
@@ -22,17 +22,6 @@ pub(crate) enum RowChange {
 
 /// A recipient row read out: its number and every value.
 pub(crate) type RawRow = (u32, Vec<(PropTag, PropValue)>);
-
-/// MAPI_ORIG/TO/CC/BCC of a PR_RECIPIENT_TYPE value.
-fn recipient_kind(props: &[(PropTag, PropValue)]) -> i32 {
-    props
-        .iter()
-        .find_map(|(t, v)| match v {
-            PropValue::Long(k) if t.id() == tags::RECIPIENT_TYPE.id() => Some(k & 0x0FFF_FFFF),
-            _ => None,
-        })
-        .unwrap_or(1)
-}
 
 impl Inner {
     /// The loaded rows of `msg`, or what must be read to load them.
@@ -60,14 +49,23 @@ impl Inner {
         }
     }
 
+    /// ModifyRecipients on the loaded rows: every change is checked first
+    /// (limits, ids, values, rows that exist), then all are applied, so a
+    /// failing change leaves the rows as they were without copying them.
     fn modify_recipients(&mut self, msg: NodeKey, changes: Vec<RowChange>) -> Result<()> {
+        enum Planned {
+            Add(u32, PropBag),
+            Modify(u32, PropBag),
+            Remove(u32),
+        }
         let max = self.limits(msg).max_children as usize;
         let m = self.message(msg)?;
-        let mut rows = self.loaded_rows(msg)?.clone();
+        let rows = self.loaded_rows(msg)?;
         let mut next = rows
             .iter()
             .map(|r| u64::from(r.num) + 1)
             .fold(u64::from(m.state.header.next_recipient_id), u64::max);
+        let mut present: std::collections::HashSet<u32> = rows.iter().map(|r| r.num).collect();
         let bag = |props: Vec<(PropTag, PropValue)>| -> Result<PropBag> {
             let mut b = PropBag::default();
             for (t, v) in props {
@@ -83,13 +81,22 @@ impl Inner {
             }
             Ok(b)
         };
+        let check = |b: &PropBag| -> Result<()> {
+            for e in b.map.values() {
+                if let Val::Value(v) = &e.val {
+                    self.check_representable(msg, e.tag, v)?;
+                }
+            }
+            Ok(())
+        };
+        let mut plan = Vec::with_capacity(changes.len());
         for c in changes {
             match c {
                 RowChange::Add(props) => {
-                    if rows.len() >= max {
+                    if present.len() >= max {
                         return Err(Error::LimitExceeded {
                             limit: "max_children",
-                            value: rows.len() as u64 + 1,
+                            value: present.len() as u64 + 1,
                             max: max as u64,
                             path: "recipients".into(),
                         });
@@ -101,53 +108,57 @@ impl Inner {
                         });
                     }
                     let mut props = bag(props)?;
-                    for e in props.map.values() {
-                        if let Val::Value(v) = &e.val {
-                            self.check_representable(msg, e.tag, v)?;
-                        }
-                    }
+                    check(&props)?;
                     // PR_ROWID, written with the row as Outlook does.
                     props.set(tags::ROWID.tag(), Val::Value(PropValue::Long(next as i32)));
-                    rows.push(RecipientState {
-                        num: next as u32,
-                        origin: Default::default(),
-                        props,
-                    });
+                    present.insert(next as u32);
+                    plan.push(Planned::Add(next as u32, props));
                     next += 1;
                 }
                 RowChange::Modify(row, props) => {
-                    let mut props = bag(props)?;
-                    for e in props.map.values() {
-                        if let Val::Value(v) = &e.val {
-                            self.check_representable(msg, e.tag, v)?;
-                        }
-                    }
-                    props.set(tags::ROWID.tag(), Val::Value(PropValue::Long(row as i32)));
-                    let r = rows
-                        .iter_mut()
-                        .find(|r| r.num == row)
-                        .ok_or_else(|| Error::ObjectDeleted {
-                            what: format!("recipient row {row}"),
-                        })?;
-                    r.props = props;
-                    // The row is replaced whole: what could not be read of
-                    // the old one is not lost by a save.
-                    r.origin.skipped.clear();
-                }
-                RowChange::Remove(row) => {
-                    let before = rows.len();
-                    rows.retain(|r| r.num != row);
-                    if rows.len() == before {
+                    if !present.contains(&row) {
                         return Err(Error::ObjectDeleted {
                             what: format!("recipient row {row}"),
                         });
                     }
+                    let mut props = bag(props)?;
+                    check(&props)?;
+                    props.set(tags::ROWID.tag(), Val::Value(PropValue::Long(row as i32)));
+                    plan.push(Planned::Modify(row, props));
+                }
+                RowChange::Remove(row) => {
+                    if !present.remove(&row) {
+                        return Err(Error::ObjectDeleted {
+                            what: format!("recipient row {row}"),
+                        });
+                    }
+                    plan.push(Planned::Remove(row));
                 }
             }
         }
         let m = self.message_mut(msg)?;
+        let Recipients::Loaded(rows) = &mut m.state.recipients else {
+            return Err(Error::corrupt("?", "recipients not loaded"));
+        };
+        for p in plan {
+            match p {
+                Planned::Add(num, props) => rows.push(RecipientState {
+                    num,
+                    origin: Default::default(),
+                    props,
+                }),
+                Planned::Modify(row, props) => {
+                    if let Some(r) = rows.iter_mut().find(|r| r.num == row) {
+                        r.props = props;
+                        // The row is replaced whole: what could not be read
+                        // of the old one is not lost by a save.
+                        r.origin.skipped.clear();
+                    }
+                }
+                Planned::Remove(row) => rows.retain(|r| r.num != row),
+            }
+        }
         m.state.header.next_recipient_id = next as u32;
-        m.state.recipients = Recipients::Loaded(rows);
         m.state.changed.recipients = true;
         m.state.origin.edited = true;
         Ok(())
@@ -155,20 +166,15 @@ impl Inner {
 
     /// PR_DISPLAY_TO / _CC / _BCC: the display names of the recipients of
     /// each type joined with "; ", as Outlook computes them; absent when
-    /// there are none (MS-OXMSG forbids empty string streams).
-    fn refresh_display_lists(&mut self, msg: NodeKey, rows: &[RawRow]) -> Result<()> {
+    /// there are none (MS-OXMSG forbids empty string streams). `rows` are
+    /// each row's recipient type and display name.
+    fn refresh_display_lists(&mut self, msg: NodeKey, rows: &[(i32, Option<String>)]) -> Result<()> {
         let props = &mut self.message_mut(msg)?.state.props;
         for (tag, kind) in [(tags::DISPLAY_TO, 1), (tags::DISPLAY_CC, 2), (tags::DISPLAY_BCC, 3)] {
-            let names: Vec<String> = rows
+            let names: Vec<&str> = rows
                 .iter()
-                .filter(|(_, p)| recipient_kind(p) == kind)
-                .filter_map(|(_, p)| {
-                    p.iter().find_map(|(t, v)| match v {
-                        PropValue::Unicode(s) if t.id() == tags::DISPLAY_NAME.id() => Some(s.clone()),
-                        PropValue::String8(s) if t.id() == tags::DISPLAY_NAME.id() => Some(s.to_string_lossy()),
-                        _ => None,
-                    })
-                })
+                .filter(|(k, _)| *k == kind)
+                .filter_map(|(_, name)| name.as_deref())
                 .collect();
             if names.is_empty() {
                 props.remove_id(tag.id());
@@ -222,6 +228,13 @@ impl Ctx<'_> {
 
     /// Every row of `msg` with every value, PR_ROWID included.
     pub(crate) fn recipient_rows(&self, msg: NodeKey) -> Result<Vec<RawRow>> {
+        self.recipient_columns(msg, None)
+    }
+
+    /// Every row of `msg` with the values of the property ids `columns`
+    /// (every value when `None`), PR_ROWID included: values of other columns
+    /// are not read.
+    pub(crate) fn recipient_columns(&self, msg: NodeKey, columns: Option<&[u16]>) -> Result<Vec<RawRow>> {
         self.load_recipients(msg)?;
         let (rows, file, codepage, limits) = {
             let st = self.state()?;
@@ -237,6 +250,9 @@ impl Ctx<'_> {
         for r in rows {
             let mut props = Vec::with_capacity(r.props.map.len() + 1);
             for e in r.props.map.values() {
+                if columns.is_some_and(|c| !c.contains(&e.tag.id())) {
+                    continue;
+                }
                 let v = match &e.val {
                     Val::Value(v) => v.clone(),
                     Val::Stored | Val::StoredMv => {
@@ -270,8 +286,56 @@ impl Ctx<'_> {
     pub(crate) fn modify_recipients(&self, msg: NodeKey, changes: Vec<RowChange>) -> Result<()> {
         self.load_recipients(msg)?;
         self.state()?.modify_recipients(msg, changes)?;
-        let rows = self.recipient_rows(msg)?;
+        let rows = self.names_and_kinds(msg)?;
         self.state()?.refresh_display_lists(msg, &rows)
+    }
+
+    /// Each row's recipient type (MAPI_TO when absent) and display name:
+    /// from memory, reading from the file only the names still stored there.
+    fn names_and_kinds(&self, msg: NodeKey) -> Result<Vec<(i32, Option<String>)>> {
+        let name_tag = tags::DISPLAY_NAME.tag();
+        let mut out = Vec::new();
+        let mut stored: Vec<(usize, String, PropTag)> = Vec::new();
+        let (file, codepage, limits) = {
+            let st = self.state()?;
+            for r in st.loaded_rows(msg)? {
+                let kind = r.props.long(tags::RECIPIENT_TYPE.id()).map_or(1, |k| k & 0x0FFF_FFFF);
+                let name = match r.props.find(name_tag) {
+                    Some(PropEntry {
+                        val: Val::Value(PropValue::Unicode(s)),
+                        ..
+                    }) => Some(s.clone()),
+                    Some(PropEntry {
+                        val: Val::Value(PropValue::String8(s)),
+                        ..
+                    }) => Some(s.to_string_lossy()),
+                    Some(PropEntry {
+                        tag, val: Val::Stored, ..
+                    }) => {
+                        let path: String = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
+                        stored.push((out.len(), path, *tag));
+                        None
+                    }
+                    _ => None,
+                };
+                out.push((kind, name));
+            }
+            (st.message(msg)?.file, st.codepage(msg), st.limits(msg))
+        };
+        if !stored.is_empty() {
+            let mut lease = self.lease(file)?;
+            for (i, path, tag) in stored {
+                let name = match load::read_value(&mut lease.store(), &path, tag, codepage, &limits)? {
+                    PropValue::Unicode(s) => Some(s),
+                    PropValue::String8(s) => Some(s.to_string_lossy()),
+                    _ => None,
+                };
+                if let Some(row) = out.get_mut(i) {
+                    row.1 = name;
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -281,7 +281,11 @@ pub fn summarize<A: Access>(msg: &Message<'_, A>, want_body: bool, rec: &mut Val
     rec["date"] = date.filter(|t| !t.is_none_sentinel()).map(|t| t.to_rfc3339()).into();
 
     let mut recipients = Vec::new();
-    for r in msg.recipients().map_err(ctx("recipients"))? {
+    // Only the columns the record needs are read (not every value of every row).
+    for r in msg
+        .recipients_with(&oxmsg::Recipient::ADDRESS_COLUMNS)
+        .map_err(ctx("recipients"))?
+    {
         let kind = match r.recipient_type() {
             RecipientType::To => "to".to_string(),
             RecipientType::Cc => "cc".to_string(),
