@@ -18,6 +18,7 @@
 //! | `IMessage::GetAttachmentTable` | [`Message::attachment_table`] |
 //! | `IMAPIProp::GetIDsFromNames` / `GetNamesFromIDs` | [`Message::ids_from_names`], [`Message::get_named`], [`Message::set_named`] / [`Message::names_from_ids`], [`Message::named_props`] |
 //! | `Get/SetAttribIMsgOnIStg` | [`Message::attributes`] / [`Message::set_attributes`] |
+//! | `IConverterSession::MAPIToMIMEStm` / `MIMEToMAPI` | [`Message::to_eml`] / [`Session::open_eml`], with a [`ConversionReport`] |
 //!
 //! ## The promises
 //!
@@ -76,6 +77,7 @@ mod arena;
 mod attach;
 pub mod body;
 mod compound;
+pub mod convert;
 mod draft;
 mod error;
 mod extract;
@@ -98,6 +100,7 @@ mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
+pub use convert::{ConversionReport, Loss, LossKind};
 pub use draft::Draft;
 pub use error::{scode, Error, Result};
 pub use extract::{safe_file_name, MAX_FILE_NAME_BYTES};
