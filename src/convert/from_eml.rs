@@ -16,6 +16,20 @@ use crate::session::Session;
 /// The largest .eml [`Session::open_eml`] reads (1 GiB).
 pub const MAX_EML_BYTES: u64 = 1 << 30;
 
+/// The most message/* parts an .eml may have (each could be nested in the
+/// one before, and the MIME parser recurses once per level).
+pub const MAX_MESSAGE_PARTS: u64 = 512;
+
+/// How many `message/` content types the input names (an upper bound of
+/// its nesting depth).
+fn count_nested_messages(bytes: &[u8]) -> u64 {
+    const NEEDLE: &[u8] = b"message/";
+    bytes
+        .windows(NEEDLE.len())
+        .filter(|w| w.eq_ignore_ascii_case(NEEDLE))
+        .count() as u64
+}
+
 /// MSGFLAG_READ (MS-OXCMSG 2.2.1.6).
 const MSGFLAG_READ: i32 = 0x1;
 
@@ -94,6 +108,17 @@ impl Session {
             start += nl + 1;
         }
         let bytes = &bytes[start..];
+        // mail-parser parses and drops nested messages recursively: a few
+        // thousand levels overflow the stack. Count them before parsing.
+        let nested = count_nested_messages(bytes);
+        if nested > MAX_MESSAGE_PARTS {
+            return Err(Error::LimitExceeded {
+                limit: "MAX_MESSAGE_PARTS",
+                value: nested,
+                max: MAX_MESSAGE_PARTS,
+                path: "the .eml".into(),
+            });
+        }
         // mail-parser is not ours: a panic inside it is an error here, not
         // a crash of the caller.
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MessageParser::default().parse(bytes)))

@@ -13,5 +13,5 @@ mod mime_write;
 mod report;
 mod to_eml;
 
-pub use from_eml::MAX_EML_BYTES;
+pub use from_eml::{MAX_EML_BYTES, MAX_MESSAGE_PARTS};
 pub use report::{ConversionReport, Loss, LossKind};
