@@ -116,3 +116,43 @@ fn a_msg_without_smtp_sender_reports_it() {
     assert_eq!(report.of_kind(LossKind::NoSmtpAddress).count(), 1, "{report}");
     assert!(!String::from_utf8_lossy(&eml).contains("From:"));
 }
+
+#[test]
+fn reply_to_goes_both_ways() {
+    let eml =
+        b"From: a@example.com\r\nReply-To: \"List, The\" <list@example.com>, b@example.com\r\nSubject: r\r\n\r\nx\r\n";
+    let session = Session::new();
+    let (msg, _) = session.open_eml(&eml[..]).unwrap();
+    assert_eq!(
+        msg.get(tags::REPLY_RECIPIENT_NAMES).unwrap().as_deref(),
+        Some("List, The; b@example.com")
+    );
+    // Built from properties (no kept headers), the header comes back.
+    msg.delete(tags::TRANSPORT_MESSAGE_HEADERS).unwrap();
+    let mut out = Vec::new();
+    msg.to_eml(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Reply-To: \"List, The\" <list@example.com>, <b@example.com>\r\n")
+            || text.contains("Reply-To: \"List, The\" <list@example.com>, b@example.com\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unresolved_recipient_typed_as_an_address_is_written() {
+    let session = Session::new();
+    let msg = session.opener().create_in_memory().unwrap();
+    msg.modify_recipients([oxmsg::RecipientChange::Add(vec![
+        (
+            tags::DISPLAY_NAME.tag(),
+            oxmsg::PropValue::Unicode("typed@example.com".into()),
+        ),
+        (tags::RECIPIENT_TYPE.tag(), oxmsg::PropValue::Long(1)),
+    ])])
+    .unwrap();
+    let mut out = Vec::new();
+    let report = msg.to_eml(&mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("To: <typed@example.com>\r\n"));
+    assert_eq!(report.of_kind(LossKind::NoSmtpAddress).count(), 0, "{report}");
+}

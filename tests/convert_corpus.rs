@@ -572,8 +572,14 @@ fn compare<A: oxmsg::Access, B: oxmsg::Access>(
         let mut v: Vec<String> = m()
             .iter()
             .filter(|r| r.recipient_type() != oxmsg::RecipientType::Bcc)
-            .filter_map(|r| r.email())
-            .filter(|e| e.contains('@'))
+            // As to_eml does: an unresolved recipient typed as an address
+            // (display name only) is that address.
+            .filter_map(|r| {
+                r.email().filter(|e| e.contains('@')).or_else(|| {
+                    r.display_name()
+                        .filter(|n| n.contains('@') && !n.trim().contains(char::is_whitespace))
+                })
+            })
             .map(|e| e.to_ascii_lowercase())
             .collect();
         v.sort();

@@ -45,7 +45,8 @@ impl Session {
     /// with PR_SENDER_* and PR_SENT_REPRESENTING_* (From, or Sender when it
     /// names another address) with one-off entry ids; one recipient row per
     /// To, Cc and Bcc address (SMTP address, one-off entry id; PR_DISPLAY_TO,
-    /// _CC, _BCC follow); PR_CLIENT_SUBMIT_TIME (Date) and
+    /// _CC, _BCC follow); Reply-To as PR_REPLY_RECIPIENT_NAMES and
+    /// PR_REPLY_RECIPIENT_ENTRIES (one-off entry ids); PR_CLIENT_SUBMIT_TIME (Date) and
     /// PR_MESSAGE_DELIVERY_TIME (the newest Received date, else Date);
     /// PR_SUBJECT with PR_SUBJECT_PREFIX, PR_NORMALIZED_SUBJECT and
     /// PR_CONVERSATION_TOPIC; PR_INTERNET_MESSAGE_ID, PR_IN_REPLY_TO_ID,
@@ -204,8 +205,43 @@ fn message_ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     }
 }
 
+/// Base64 decoded as leniently as Python's email package does: characters
+/// outside the alphabet are skipped, missing padding is added.
+fn lenient_base64(raw: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let mut clean: Vec<u8> = raw
+        .iter()
+        .copied()
+        .take_while(|&b| b != b'=')
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+    );
+    engine.decode(&clean).ok()
+}
+
 /// The transfer-decoded bytes of a leaf part, before any charset decoding.
 fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> Cow<'x, [u8]> {
+    let raw_body = || {
+        m.raw_message
+            .get(part.offset_body as usize..part.offset_end as usize)
+            .unwrap_or_default()
+    };
+    let base64_cte = part
+        .content_transfer_encoding()
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("base64"));
+    if part.is_encoding_problem && (part.encoding == mail_parser::Encoding::Base64 || base64_cte) {
+        if let Some(d) = lenient_base64(raw_body()) {
+            return Cow::Owned(d);
+        }
+    }
     match &part.body {
         PartType::Binary(b) | PartType::InlineBinary(b) => Cow::Borrowed(b.as_ref()),
         PartType::Text(t) | PartType::Html(t) => {
@@ -341,6 +377,23 @@ fn fill<A: Writable>(
         }
     }
 
+    let reply_to = addrs(m.reply_to());
+    if !reply_to.is_empty() {
+        let names: Vec<String> = reply_to
+            .iter()
+            .map(|(n, a)| n.clone().unwrap_or_else(|| a.clone()))
+            .collect();
+        let entries: Vec<Vec<u8>> = reply_to
+            .iter()
+            .zip(&names)
+            .map(|((_, a), n)| one_off_smtp(n, a))
+            .collect();
+        msg.set(tags::REPLY_RECIPIENT_NAMES, names.join("; "))?;
+        msg.set(
+            tags::REPLY_RECIPIENT_ENTRIES,
+            crate::format::entryid::flat_entry_list(&entries),
+        )?;
+    }
     let date = m.date().map(filetime);
     let received = m
         .header_values(HeaderName::Received)
@@ -404,16 +457,18 @@ fn fill<A: Writable>(
     }
 
     // Bodies: the first text/plain and text/html body parts.
-    let text_part = m
-        .text_body
-        .iter()
-        .filter_map(|&i| m.parts.get(i as usize))
-        .find(|p| matches!(p.body, PartType::Text(_)));
-    let html_part = m
-        .html_body
-        .iter()
-        .filter_map(|&i| m.parts.get(i as usize))
-        .find(|p| matches!(p.body, PartType::Html(_)));
+    let text_id = m.text_body.iter().copied().find(|&i| {
+        m.parts
+            .get(i as usize)
+            .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+    });
+    let html_id = m.html_body.iter().copied().find(|&i| {
+        m.parts
+            .get(i as usize)
+            .is_some_and(|p| matches!(p.body, PartType::Html(_)))
+    });
+    let text_part = text_id.and_then(|i| m.parts.get(i as usize));
+    let html_part = html_id.and_then(|i| m.parts.get(i as usize));
     for p in [text_part, html_part].into_iter().flatten() {
         check_charset(p, report, &here);
         if p.is_encoding_problem {
@@ -467,7 +522,19 @@ fn fill<A: Writable>(
         return Ok(());
     }
 
-    for (n, &i) in m.attachments.iter().enumerate() {
+    // Body parts other than the text and HTML chosen above (e.g. a second
+    // inline text/plain with a file name) become attachments: nothing is
+    // dropped.
+    let chosen: Vec<u32> = [text_id, html_id].into_iter().flatten().collect();
+    let mut files: Vec<u32> = m.attachments.clone();
+    for &i in m.text_body.iter().chain(&m.html_body) {
+        if i != 0 && !chosen.contains(&i) && !files.contains(&i) {
+            files.push(i);
+        }
+    }
+    files.sort_unstable();
+    files.dedup();
+    for (n, &i) in files.iter().enumerate() {
         let Some(part) = m.parts.get(i as usize) else { continue };
         let at = loc(path, &format!("part {i}"));
         if std::ptr::eq(part, root) && !matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)) {
@@ -481,7 +548,7 @@ fn fill<A: Writable>(
             );
         }
         let att = msg.create_attachment()?;
-        let name = part.attachment_name().map(|s| s.replace(['\r', '\n'], ""));
+        let name = part_name(m, part);
         if let PartType::Message(inner) = &part.body {
             if depth + 1 >= max_depth {
                 report.add(
@@ -546,6 +613,51 @@ fn fill<A: Writable>(
         att.save_changes()?;
     }
     Ok(())
+}
+
+/// The file name of a part: mail-parser's, else the `filename` /
+/// `name` parameter read from the raw Content-Disposition / Content-Type
+/// field (mail-parser misses RFC 2047 words folded inside a quoted value),
+/// its encoded words decoded by mail-parser.
+fn part_name(m: &Parsed<'_>, part: &mail_parser::MessagePart<'_>) -> Option<String> {
+    if let Some(n) = part.attachment_name().filter(|n| !n.trim().is_empty()) {
+        return Some(n.replace(['\r', '\n'], ""));
+    }
+    for (field, param) in [("content-disposition", "filename="), ("content-type", "name=")] {
+        let Some(h) = part
+            .headers
+            .iter()
+            .find(|h| h.name.as_str().eq_ignore_ascii_case(field))
+        else {
+            continue;
+        };
+        let raw = m.raw_message.get(h.offset_start as usize..h.offset_end as usize)?;
+        let text = String::from_utf8_lossy(raw).replace("\r\n", "").replace('\n', "");
+        let lower = text.to_ascii_lowercase();
+        let Some(at) = lower
+            .match_indices(param)
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric())
+        else {
+            continue;
+        };
+        let rest = text[at + param.len()..].trim_start();
+        let value = if let Some(q) = rest.strip_prefix('"') {
+            q.split('"').next().unwrap_or("")
+        } else {
+            rest.split(';').next().unwrap_or("").trim()
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let fake = format!("Subject: {value}\r\n\r\n");
+        let decoded = MessageParser::default()
+            .parse(fake.as_bytes())
+            .and_then(|p| p.subject().map(str::to_string))
+            .unwrap_or_else(|| value.to_string());
+        return Some(decoded);
+    }
+    None
 }
 
 /// PR_ATTACH_LONG_FILENAME, PR_ATTACH_FILENAME, PR_DISPLAY_NAME and

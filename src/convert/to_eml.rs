@@ -47,8 +47,10 @@ impl<A: Access> Message<'_, A> {
     ///   body rebuilt here; a From, To, Cc, Subject, Date or Message-ID it
     ///   lacks is added from the properties. Otherwise every header is built
     ///   from properties: From (PR_SENT_REPRESENTING_*), Sender (PR_SENDER_*
-    ///   when another address), To, Cc, Bcc (a draft only), Date
-    ///   (PR_CLIENT_SUBMIT_TIME, else PR_MESSAGE_DELIVERY_TIME), Subject,
+    ///   when another address), To, Cc, Bcc (a draft only), Reply-To
+    ///   (PR_REPLY_RECIPIENT_ENTRIES and _NAMES), Date
+    ///   (PR_CLIENT_SUBMIT_TIME, else PR_MESSAGE_DELIVERY_TIME, else
+    ///   PR_LAST_MODIFICATION_TIME or PR_CREATION_TIME), Subject,
     ///   Message-ID, In-Reply-To, References, Importance and X-Priority,
     ///   Priority, Sensitivity, Keywords (the Outlook categories), and
     ///   X-Unsent for a draft. Non-ASCII text is RFC 2047-encoded, display
@@ -161,6 +163,16 @@ fn person<A: Access>(msg: &Message<'_, A>, representing: bool) -> Result<(Option
     Ok((name, addr))
 }
 
+/// Whether `s` is a plain addr-spec (`local@domain`, no spaces).
+fn looks_like_address(s: &str) -> bool {
+    let s = s.trim();
+    s.matches('@').count() == 1
+        && !s.starts_with('@')
+        && !s.ends_with('@')
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"<>()[],;:\\\"".contains(&b))
+}
+
 fn address<'x>(name: Option<String>, email: String) -> Address<'x> {
     Address::new_address(name.filter(|n| n != &email), email)
 }
@@ -263,7 +275,10 @@ fn write_headers<A: Access, W: Write>(
     for r in msg.recipients()? {
         let name = r.display_name().filter(|n| !n.trim().is_empty());
         let kind = r.recipient_type();
-        match r.email().filter(|e| e.contains('@')) {
+        // An address typed and never resolved (an unsent draft) may be only
+        // the display name: used when it is an addr-spec.
+        let typed = name.clone().filter(|n| looks_like_address(n));
+        match r.email().filter(|e| e.contains('@')).or(typed) {
             Some(e) => match kind {
                 crate::RecipientType::Cc => cc.push(address(name, e)),
                 crate::RecipientType::Bcc => bcc.push(address(name, e)),
@@ -298,11 +313,40 @@ fn write_headers<A: Access, W: Write>(
             );
         }
     }
+    if !has("reply-to") {
+        let entries = msg.get(tags::REPLY_RECIPIENT_ENTRIES)?.unwrap_or_default();
+        let names = msg.get(tags::REPLY_RECIPIENT_NAMES)?.unwrap_or_default();
+        let names: Vec<&str> = names.split(';').map(str::trim).collect();
+        let list: Vec<Address<'_>> = crate::format::entryid::parse_flat_entry_list(&entries)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let addr = crate::format::entryid::one_off_smtp_address(e)?;
+                Some(address(
+                    names.get(i).filter(|n| !n.is_empty()).map(|n| n.to_string()),
+                    addr,
+                ))
+            })
+            .collect();
+        if !list.is_empty() {
+            w.header("Reply-To", Address::new_list(list)).map_err(io_err)?;
+        }
+    }
     if !has("date") {
-        let when = match msg.get(tags::CLIENT_SUBMIT_TIME)? {
-            Some(t) => Some(t),
-            None => msg.get(tags::MESSAGE_DELIVERY_TIME)?,
-        };
+        // RFC 5322 3.6 requires a Date: the submit time, else delivery,
+        // else when the item was last changed or made.
+        let mut when = None;
+        for t in [
+            tags::CLIENT_SUBMIT_TIME,
+            tags::MESSAGE_DELIVERY_TIME,
+            tags::LAST_MODIFICATION_TIME,
+            tags::CREATION_TIME,
+        ] {
+            if let Some(v) = msg.get(t)?.filter(|t| !t.is_none_sentinel() && t.0 != 0) {
+                when = Some(v);
+                break;
+            }
+        }
         if let Some(t) = when.filter(|t| !t.is_none_sentinel() && t.0 != 0) {
             w.header("Date", Date::new(t.to_unix().0)).map_err(io_err)?;
         }
