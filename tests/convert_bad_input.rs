@@ -156,3 +156,16 @@ fn an_unresolved_recipient_typed_as_an_address_is_written() {
     assert!(String::from_utf8(out).unwrap().contains("To: <typed@example.com>\r\n"));
     assert_eq!(report.of_kind(LossKind::NoSmtpAddress).count(), 0, "{report}");
 }
+
+#[test]
+fn empty_or_broken_message_parts_give_a_message() {
+    // Found by the open_eml fuzz target: a nested message mail-parser
+    // could not read, whose part list is empty.
+    for inner in ["", "\r\n", "--\r\n", "x"] {
+        let eml = format!(
+            "From: a@example.com\r\nSubject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nt\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--b--\r\n"
+        );
+        let (back, _) = convert(eml.as_bytes()).expect("a message");
+        assert!(String::from_utf8_lossy(&back).contains("Subject: outer"));
+    }
+}

@@ -306,7 +306,12 @@ fn fill<A: Writable>(
     max_depth: u32,
 ) -> Result<()> {
     let here = loc(path, "message");
-    let root = &m.parts[0];
+    // mail-parser's accessors index parts[0]: a message without parts (a
+    // nested one it could not read) is checked by the caller.
+    let Some(root) = m.parts.first() else {
+        report.add(LossKind::MalformedMime, &here, "a message without any part: left empty");
+        return Ok(());
+    };
     let ctype = root
         .content_type()
         .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
@@ -550,12 +555,20 @@ fn fill<A: Writable>(
         let att = msg.create_attachment()?;
         let name = part_name(m, part);
         if let PartType::Message(inner) = &part.body {
-            if depth + 1 >= max_depth {
-                report.add(
-                    LossKind::TooDeep,
-                    &at,
-                    format!("an embedded message deeper than {max_depth} levels is kept as a .eml file"),
-                );
+            if inner.parts.is_empty() || depth + 1 >= max_depth {
+                if inner.parts.is_empty() {
+                    report.add(
+                        LossKind::MalformedMime,
+                        &at,
+                        "a message/rfc822 part that could not be read as a message is kept as a .eml file",
+                    );
+                } else {
+                    report.add(
+                        LossKind::TooDeep,
+                        &at,
+                        format!("an embedded message deeper than {max_depth} levels is kept as a .eml file"),
+                    );
+                }
                 set_names(&att, name.as_deref().or(Some("message.eml")))?;
                 att.set(tags::ATTACH_MIME_TAG, "message/rfc822")?;
                 att.write_data(&mut &inner.raw_message[..])?;
