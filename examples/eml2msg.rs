@@ -91,7 +91,20 @@ fn convert(session: &Session, input: &str, output: &str) -> oxmsg::Result<oxmsg:
         source: e,
     })?;
     let (msg, report) = session.open_eml(std::io::BufReader::new(file))?;
-    msg.save_as(output)?; // atomic: a temporary file beside it, then a rename
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+        // Not a regular file (/dev/stdout, a pipe, /dev/null): written in
+        // place, never replaced by a rename.
+        let out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(output)
+            .map_err(|e| oxmsg::Error::Io {
+                context: format!("opening {output}"),
+                source: e,
+            })?;
+        msg.save_to(std::io::BufWriter::new(out))?;
+    } else {
+        msg.save_as(output)?; // atomic: a temporary file beside it, then a rename
+    }
     Ok(report)
 }
 

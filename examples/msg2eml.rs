@@ -37,6 +37,18 @@ fn main() -> ExitCode {
 
 fn convert(session: &Session, input: &str, output: &str) -> oxmsg::Result<oxmsg::ConversionReport> {
     let msg = session.opener().path(input)?;
+    // Not a regular file (/dev/stdout, a pipe, /dev/null): written in place,
+    // never replaced by a rename.
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(output)
+            .map_err(|e| oxmsg::Error::Io {
+                context: format!("opening {output}"),
+                source: e,
+            })?;
+        return msg.to_eml(std::io::BufWriter::new(file));
+    }
     // Write beside the target, then rename: a failed conversion leaves no half file.
     let tmp = format!("{output}.part");
     let file = std::fs::File::create(&tmp).map_err(|e| oxmsg::Error::Io {
