@@ -249,12 +249,18 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
                 .raw_message
                 .get(part.offset_body as usize..part.offset_end as usize)
                 .unwrap_or_default();
-            let decoded = match part.encoding {
-                mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw),
-                mail_parser::Encoding::QuotedPrintable => {
-                    mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
-                }
-                mail_parser::Encoding::None => Some(raw.to_vec()),
+            // The Content-Transfer-Encoding field decides (mail-parser's
+            // `encoding` is not always set for text parts).
+            let cte = part
+                .content_transfer_encoding()
+                .map(|c| c.trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            let decoded = if part.encoding == mail_parser::Encoding::Base64 || cte == "base64" {
+                mail_parser::decoders::base64::base64_decode(raw)
+            } else if part.encoding == mail_parser::Encoding::QuotedPrintable || cte == "quoted-printable" {
+                mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
+            } else {
+                Some(raw.to_vec())
             };
             match decoded {
                 Some(d) => Cow::Owned(d),
@@ -263,6 +269,25 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
         }
         _ => Cow::Borrowed(&[]),
     }
+}
+
+/// The Windows code page of a text part's charset (for PR_INTERNET_CPID),
+/// when the charset is one encoding_rs decodes exactly as that code page.
+fn part_codepage(part: &mail_parser::MessagePart<'_>) -> Option<u32> {
+    let label = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .unwrap_or("us-ascii")
+        .trim();
+    let enc = encoding_rs::Encoding::for_label(label.as_bytes())?;
+    const CANDIDATES: [u32; 36] = [
+        65001, 1252, 1250, 1251, 1253, 1254, 1255, 1256, 1257, 1258, 874, 866, 932, 936, 949, 950, 10000, 10007, 20866,
+        21866, 28592, 28593, 28594, 28595, 28596, 28597, 28598, 38598, 28600, 28603, 28604, 28605, 28606, 50220, 51932,
+        54936,
+    ];
+    CANDIDATES
+        .into_iter()
+        .find(|&cp| crate::format::codepage::encoding_for(cp) == Some(enc))
 }
 
 /// Reports a charset that encoding_rs does not know.
@@ -489,6 +514,19 @@ fn fill<A: Writable>(
     match (&html, &text) {
         (Some(h), t) => {
             msg.set_body_html(h)?;
+            // PR_HTML keeps the part's own bytes in its own charset
+            // (PR_INTERNET_CPID names it), so they come back unchanged.
+            if let Some(p) = html_part {
+                if let Some(cpid) = part_codepage(p) {
+                    let raw = leaf_bytes(m, p);
+                    let same = crate::format::codepage::encoding_for(cpid)
+                        .is_some_and(|e| e.decode_without_bom_handling(&raw).0 == h.as_str());
+                    if same {
+                        msg.set(tags::HTML, raw.to_vec())?;
+                        msg.set(tags::INTERNET_CPID, cpid as i32)?;
+                    }
+                }
+            }
             if let Some(t) = t {
                 msg.set(tags::BODY, t)?;
             }

@@ -28,6 +28,9 @@ fn io_err(e: io::Error) -> Error {
 enum Node {
     Multipart(&'static str, Vec<Node>),
     Text(&'static str, String),
+    /// The HTML body as PR_HTML stores it, in its charset, base64 (so its
+    /// bytes, line ends included, come out unchanged).
+    Html(Vec<u8>, &'static str),
     /// A by-value attachment, by number.
     File {
         num: u32,
@@ -597,7 +600,11 @@ fn build_tree<A: Access>(msg: &Message<'_, A>, report: &mut ConversionReport, pa
     let text = text.unwrap_or_default();
     let mut body_node = Node::Text("text/plain", text);
     if let Some(h) = &html {
-        body_node = Node::Multipart("alternative", vec![body_node, Node::Text("text/html", h.clone())]);
+        let html_node = match stored_html_bytes(msg, h)? {
+            Some((bytes, charset)) => Node::Html(bytes, charset),
+            None => Node::Text("text/html", h.clone()),
+        };
+        body_node = Node::Multipart("alternative", vec![body_node, html_node]);
     }
     let html_lower = html.as_deref().unwrap_or("").to_ascii_lowercase();
 
@@ -664,6 +671,31 @@ fn build_tree<A: Access>(msg: &Message<'_, A>, report: &mut ConversionReport, pa
     Ok(body_node)
 }
 
+/// PR_HTML's bytes and the charset they are in, when the HTML body is
+/// PR_HTML (binary, PR_INTERNET_CPID a charset encoding_rs knows) and not
+/// one derived from RTF.
+fn stored_html_bytes<A: Access>(msg: &Message<'_, A>, html: &str) -> Result<Option<(Vec<u8>, &'static str)>> {
+    let Some(crate::PropValue::Binary(bytes)) = msg.get_value(tags::HTML)? else {
+        return Ok(None);
+    };
+    let Some(enc) = msg
+        .get(tags::INTERNET_CPID)?
+        .filter(|&c| c > 0)
+        .and_then(|c| crate::format::codepage::encoding_for(c as u32))
+    else {
+        return Ok(None);
+    };
+    if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+        return Ok(None);
+    }
+    let (text, _) = enc.decode_without_bom_handling(&bytes);
+    if text.trim_end_matches('\0') != html {
+        return Ok(None);
+    }
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    Ok(Some((bytes[..end].to_vec(), enc.name())))
+}
+
 fn clean_cid(c: &str) -> String {
     c.trim()
         .trim_start_matches('<')
@@ -702,6 +734,14 @@ fn write_node<A: Access, W: Write>(
             )
             .write_part(&mut w.out)
             .map_err(io_err)?;
+        }
+        Node::Html(bytes, charset) => {
+            w.raw(
+                format!("Content-Type: text/html; charset=\"{charset}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+                    .as_bytes(),
+            )
+            .map_err(io_err)?;
+            w.base64_from(&mut &bytes[..]).map_err(io_err)?;
         }
         Node::File { num, inline } => {
             let a = msg.open_attachment(num)?;
