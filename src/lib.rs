@@ -25,6 +25,7 @@
 //! | `IMAPIProp::CopyTo` / `CopyProps` (and `MAPI_MOVE`) | [`Message::copy_to`], [`Attachment::copy_to`] with [`CopyOptions`] / [`Message::move_to`] |
 //! | attaching a message (`CreateAttach` + `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` + `CopyTo`) | [`Message::attach_message`], [`Message::attach_message_file`] |
 //! | `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage, MAPI_CREATE)` (ATTACH_OLE) | [`Attachment::set_ole_object`] |
+//! | `IConverterSession::MAPIToMIMEStm` / `MIMEToMAPI` | [`Message::to_eml`] / [`Session::open_eml`], with a [`ConversionReport`] |
 //!
 //! ## The promises
 //!
@@ -83,6 +84,7 @@ mod arena;
 mod attach;
 pub mod body;
 mod compound;
+pub mod convert;
 mod copy;
 mod draft;
 mod error;
@@ -107,6 +109,7 @@ mod warning;
 
 pub use access::{Access, ReadOnly, ReadWrite, Writable};
 pub use attach::{Attachment, AttachmentId};
+pub use convert::{ConversionReport, Loss, LossKind};
 pub use copy::{CopyOptions, PropProblem};
 pub use draft::Draft;
 pub use error::{scode, Error, LastError, Result};

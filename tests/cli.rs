@@ -101,6 +101,7 @@ fn help_of_every_subcommand_has_an_example() {
         "scan",
         "search",
         "completions",
+        "convert",
     ] {
         let o = oxmsg(&[sub, "--help"]);
         assert_eq!(code(&o), 0, "{sub} --help");
@@ -1200,4 +1201,116 @@ fn ctrl_c_leaves_whole_records_and_a_consistent_index() {
         recs.len(),
         files.len() * 40
     );
+}
+
+/// What a reader checks after a conversion: subject, recipients' addresses,
+/// and the bytes of every attachment that is not an embedded message.
+fn essentials<A: oxmsg::Access>(m: &oxmsg::Message<'_, A>) -> (String, Vec<String>, Vec<String>) {
+    let subject = m.get(oxmsg::tags::SUBJECT).unwrap().unwrap_or_default();
+    let mut to: Vec<String> = m
+        .recipients()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.email())
+        .map(|e| e.to_ascii_lowercase())
+        .collect();
+    to.sort();
+    let mut data: Vec<String> = m
+        .attachments()
+        .unwrap()
+        .iter()
+        .filter(|a| !a.is_embedded())
+        .filter_map(|a| a.data().ok())
+        .map(|mut d| {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut d, &mut v).unwrap();
+            common::sha256_hex(&v)
+        })
+        .collect();
+    data.sort();
+    (subject, to, data)
+}
+
+#[test]
+fn convert_goes_both_ways_by_extension_and_reports_losses_on_stderr() {
+    let Some(dir) = common::corpus_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let session = oxmsg::Session::new();
+    let mut converted = 0;
+    for (i, path) in corpus_msgs(&dir).iter().enumerate().filter(|(i, _)| i % 10 == 0) {
+        let Ok(original) = session.opener().path(path) else {
+            continue;
+        };
+        if original
+            .get(oxmsg::tags::MESSAGE_CLASS)
+            .unwrap()
+            .is_some_and(|c| !c.starts_with("IPM.Note"))
+        {
+            continue;
+        }
+        let eml = tmp.path().join(format!("{i}.eml"));
+        let back = tmp.path().join(format!("{i}.msg"));
+        let o = Command::new(BIN).arg("convert").arg(path).arg(&eml).output().unwrap();
+        assert_eq!(code(&o), 0, "{}: {}", path.display(), stderr(&o));
+        // One stderr line per loss the library reports for the same message.
+        let report = original.to_eml(std::io::sink()).unwrap();
+        assert_eq!(stderr(&o).lines().count(), report.losses.len(), "{}", path.display());
+        let o = Command::new(BIN).arg("convert").arg(&eml).arg(&back).output().unwrap();
+        assert_eq!(code(&o), 0, "{}: {}", eml.display(), stderr(&o));
+        let round = session.opener().path(&back).unwrap();
+        let (s0, r0, d0) = essentials(&original);
+        let (s1, r1, d1) = essentials(&round);
+        assert_eq!(s0.trim(), s1.trim(), "{}", path.display());
+        assert_eq!(d0, d1, "{}: attachment bytes", path.display());
+        assert!(
+            r0.iter().all(|a| r1.contains(a) || !a.contains('@')),
+            "{}: {r0:?} vs {r1:?}",
+            path.display()
+        );
+        converted += 1;
+    }
+    assert!(converted >= 5, "{converted} files converted");
+
+    // A wrong extension is a clear error, and nothing is written.
+    let o = Command::new(BIN)
+        .arg("convert")
+        .arg(tmp.path().join("x.txt"))
+        .arg(tmp.path().join("y.msg"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains(".msg or .eml"), "{}", stderr(&o));
+    assert!(!tmp.path().join("y.msg").exists());
+}
+
+#[test]
+fn extract_eml_writes_embedded_messages_as_mime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = oxmsg::Session::new();
+    let outer = session.opener().create_in_memory().unwrap();
+    outer.set(oxmsg::tags::SUBJECT, "Outer").unwrap();
+    let att = outer.create_attachment().unwrap();
+    let mut inner = att.create_embedded().unwrap();
+    inner.set(oxmsg::tags::SUBJECT, "Inner message").unwrap();
+    inner.set(oxmsg::tags::BODY, "inner body").unwrap();
+    inner.save_changes().unwrap();
+    drop(inner);
+    att.save_changes().unwrap();
+    drop(att);
+    let file = tmp.path().join("outer.msg");
+    outer.save_as(&file).unwrap();
+    let out = tmp.path().join("out");
+    let o = Command::new(BIN)
+        .args(["extract", "--eml", "-o"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written: Vec<PathBuf> = stdout(&o).lines().map(PathBuf::from).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0].extension().unwrap(), "eml");
+    let (msg, _) = session.open_eml(std::fs::File::open(&written[0]).unwrap()).unwrap();
+    assert_eq!(msg.get(oxmsg::tags::SUBJECT).unwrap().as_deref(), Some("Inner message"));
+    assert_eq!(msg.body_text().unwrap().as_deref().map(str::trim), Some("inner body"));
 }

@@ -548,3 +548,32 @@ fn killed_during_save_leaves_old_or_new_file() {
         eprintln!("  {o}");
     }
 }
+
+/// A device is written into, never replaced: `save_as("/dev/null")` leaves
+/// `/dev/null` a character device, and a message created at a device path
+/// refuses to save there (a rename would replace the device with a file).
+#[cfg(unix)]
+#[test]
+fn a_device_path_is_written_into_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dev_null = Path::new("/dev/null");
+    if !std::fs::metadata(dev_null).is_ok_and(|m| m.file_type().is_char_device()) {
+        eprintln!("skipped: /dev/null is not a character device here");
+        return;
+    }
+    let session = Session::new();
+    let msg = session.opener().create_in_memory().unwrap();
+    msg.set(tags::SUBJECT, "to the void").unwrap();
+    msg.save_as(dev_null).unwrap();
+    assert!(std::fs::metadata(dev_null).unwrap().file_type().is_char_device());
+
+    let mut at_device = session.opener().create(dev_null).unwrap();
+    at_device.set(tags::SUBJECT, "x").unwrap();
+    let err = at_device.save_changes().unwrap_err();
+    assert!(matches!(err, oxmsg::Error::InvalidParameter { .. }), "{err:?}");
+    assert!(std::fs::metadata(dev_null).unwrap().file_type().is_char_device());
+
+    let dir = tempfile::tempdir().unwrap();
+    let err = msg.save_as(dir.path()).unwrap_err();
+    assert!(matches!(err, oxmsg::Error::InvalidParameter { .. }), "{err:?}");
+}

@@ -70,3 +70,63 @@ mod tests {
         assert_eq!(u16::from_le_bytes([e[22], e[23]]), 0x8001);
     }
 }
+
+/// A FlatEntryList (MS-OXCDATA 2.3.3) of `entries`: count, size of the
+/// entries, then each entry as its size and bytes, padded to 4 bytes.
+/// PR_REPLY_RECIPIENT_ENTRIES is one.
+pub(crate) fn flat_entry_list(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for e in entries {
+        body.extend_from_slice(&(e.len() as u32).to_le_bytes());
+        body.extend_from_slice(e);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+    }
+    let mut out = Vec::with_capacity(8 + body.len());
+    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The entries of a FlatEntryList (MS-OXCDATA 2.3.3); what does not fit in
+/// the bytes is left out.
+pub(crate) fn parse_flat_entry_list(b: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let Some(count) = b.get(0..4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])) else {
+        return out;
+    };
+    let mut at = 8usize;
+    for _ in 0..count.min(1024) {
+        let Some(n) = b
+            .get(at..at + 4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        else {
+            break;
+        };
+        let Some(e) = b.get(at + 4..(at + 4).saturating_add(n)) else {
+            break;
+        };
+        out.push(e);
+        at = (at + 4 + n + 3) & !3;
+    }
+    out
+}
+
+#[cfg(test)]
+mod flat_tests {
+    use super::*;
+
+    #[test]
+    fn a_flat_entry_list_reads_back() {
+        let a = one_off_smtp("Ann", "ann@example.com");
+        let b = one_off_smtp("Bob", "bob@example.com");
+        let list = flat_entry_list(&[a.clone(), b.clone()]);
+        assert_eq!(&list[0..4], &2u32.to_le_bytes());
+        assert_eq!(list.len() % 4, 0);
+        let back = parse_flat_entry_list(&list);
+        assert_eq!(back, vec![&a[..], &b[..]]);
+        assert_eq!(one_off_smtp_address(back[1]).as_deref(), Some("bob@example.com"));
+    }
+}

@@ -334,6 +334,16 @@ impl Ctx<'_> {
         }
         match target {
             Target::Path(path) => {
+                // A rename would replace a device or pipe with a file.
+                if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+                    return Err(Error::InvalidParameter {
+                        detail: format!(
+                            "{} is not a regular file: a message is saved to a path by replacing the file \
+                             (write to a device or pipe with save_to)",
+                            path.display()
+                        ),
+                    });
+                }
                 let tmp = self.write_beside(key, &path)?;
                 // Let go of the old file before replacing it.
                 let old = self.lease(fkey).ok().map(|l| l.take());
@@ -414,6 +424,22 @@ impl Ctx<'_> {
 
     /// Writes message `key` as a complete .msg at `path`, atomically.
     pub(crate) fn save_as_path(&self, key: NodeKey, path: &Path) -> Result<()> {
+        // A device, pipe or socket (`/dev/null`, `/dev/stdout`, a FIFO) is
+        // written into, never replaced by a rename.
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.is_dir() {
+                return Err(Error::InvalidParameter {
+                    detail: format!("{} is a folder", path.display()),
+                });
+            }
+            if !meta.is_file() {
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| Error::io(e, format!("opening {}", path.display())))?;
+                return self.save_to_writer(key, &mut out);
+            }
+        }
         let tmp = self.write_beside(key, path)?;
         tmp.persist(path)
             .map_err(|e| Error::io(e.error, format!("writing {}", path.display())))?;

@@ -97,6 +97,10 @@ enum Command {
         /// content id, or flagged ATT_MHTML_REF).
         #[arg(long)]
         no_inline: bool,
+        /// Write embedded messages as .eml (MIME) instead of .msg; what
+        /// MIME cannot hold is listed on stderr.
+        #[arg(long)]
+        eml: bool,
     },
     /// Check a file against what MS-OXMSG and Outlook require; print each
     /// finding with its rule and where. Exit 0: it passes; 1: findings; 2:
@@ -143,13 +147,17 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    // `convert IN OUT` (.msg -> .eml, .eml -> .msg by extension) goes here
-    // with the conversion API: a variant `Convert { input: PathBuf, output:
-    // PathBuf }`, a match arm calling a `convert(&input, &output)` that
-    // opens the input (`opener().path` or `Session::open_eml`), calls
-    // `to_eml` / `save_as`, and prints the `ConversionReport` on stderr.
-    // `extract --eml` would write embedded messages through `to_eml` in
-    // `extract` below.
+    /// Convert .msg to .eml or .eml to .msg, by the input's extension;
+    /// what the target format cannot hold is listed on stderr (the
+    /// conversion report). The output is replaced only when the conversion
+    /// succeeded.
+    #[command(after_help = "Example:\n  oxmsg convert mail.msg mail.eml\n  oxmsg convert mail.eml mail.msg")]
+    Convert {
+        /// The .msg or .eml file.
+        input: PathBuf,
+        /// Where to write the other format.
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -169,7 +177,9 @@ fn main() -> ExitCode {
             file,
             output,
             no_inline,
-        } => extract(&file, &output, no_inline),
+            eml,
+        } => extract(&file, &output, no_inline, eml),
+        Command::Convert { input, output } => convert(&input, &output),
         Command::Validate {
             file,
             strict,
@@ -255,17 +265,122 @@ fn body(file: &Path, text: bool, html: bool, rtf: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn extract(file: &Path, dir: &Path, no_inline: bool) -> Result<(), Failure> {
+fn extract(file: &Path, dir: &Path, no_inline: bool, eml: bool) -> Result<(), Failure> {
     let name = file.display().to_string();
     let session = Session::new();
     let msg = session.opener().path(file).ctx(|| name.clone())?;
     std::fs::create_dir_all(dir).map_err(|e| Failure::Read(format!("creating {}: {}", dir.display(), chain(&e))))?;
-    let written = msg
-        .save_attachments_to_dir_where(dir, |a| Ok(!(no_inline && !a.is_embedded() && a.is_inline()?)))
+    let mut written = msg
+        .save_attachments_to_dir_where(dir, |a| {
+            Ok(!(eml && a.is_embedded()) && !(no_inline && !a.is_embedded() && a.is_inline()?))
+        })
         .ctx(|| name.clone())?;
+    if eml {
+        for a in msg.attachments().ctx(|| name.clone())? {
+            if !a.is_embedded() {
+                continue;
+            }
+            let inner = a.open_embedded().ctx(|| name.clone())?;
+            let subject = inner
+                .get(oxmsg::tags::SUBJECT)
+                .ctx(|| name.clone())?
+                .unwrap_or_default();
+            let base = oxmsg::safe_file_name(&subject, &format!("message {}", a.num()));
+            let (path, f) = create_new_in(dir, &base, "eml")?;
+            let mut out = BufWriter::new(f);
+            let report = inner.to_eml(&mut out).ctx(|| path.display().to_string())?;
+            out.flush()?;
+            for loss in &report.losses {
+                eprintln!("{}: {loss}", path.display());
+            }
+            written.push(path);
+        }
+    }
     let mut out = io::stdout().lock();
     for p in written {
         writeln!(out, "{}", p.display())?;
+    }
+    Ok(())
+}
+
+/// A new file `base.ext` in `dir` (`base (2).ext`, … when taken): never
+/// over an existing file.
+fn create_new_in(dir: &Path, base: &str, ext: &str) -> Result<(PathBuf, std::fs::File), Failure> {
+    for n in 1..10_000 {
+        let name = if n == 1 {
+            format!("{base}.{ext}")
+        } else {
+            format!("{base} ({n}).{ext}")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Failure::Read(format!("creating {}: {}", path.display(), chain(&e)))),
+        }
+    }
+    Err(Failure::Read(format!(
+        "no free name for {base}.{ext} in {}",
+        dir.display()
+    )))
+}
+
+/// `convert IN OUT`: .msg → .eml or .eml → .msg by IN's extension; the
+/// conversion report on stderr. The output is written beside its place and
+/// renamed over it only when the conversion succeeded (a device such as
+/// `/dev/stdout` is written into).
+fn convert(input: &Path, output: &Path) -> Result<(), Failure> {
+    let name = input.display().to_string();
+    let ext = input
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let session = Session::new();
+    let report = match ext.as_str() {
+        "eml" => {
+            let f = std::fs::File::open(input).map_err(|e| Failure::Read(format!("{name}: {}", chain(&e))))?;
+            let (msg, report) = session.open_eml(io::BufReader::new(f)).ctx(|| name.clone())?;
+            msg.save_as(output).ctx(|| output.display().to_string())?;
+            report
+        }
+        "msg" => {
+            let msg = session.opener().path(input).ctx(|| name.clone())?;
+            let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file());
+            if special {
+                let mut out = BufWriter::new(
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(output)
+                        .map_err(|e| Failure::Read(format!("{}: {}", output.display(), chain(&e))))?,
+                );
+                let report = msg.to_eml(&mut out).ctx(|| name.clone())?;
+                out.flush()?;
+                report
+            } else {
+                let dir = output
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let tmp = tempfile::NamedTempFile::new_in(dir)
+                    .map_err(|e| Failure::Read(format!("creating a file in {}: {}", dir.display(), chain(&e))))?;
+                let mut out = BufWriter::new(tmp);
+                let report = msg.to_eml(&mut out).ctx(|| name.clone())?;
+                let tmp = out
+                    .into_inner()
+                    .map_err(|e| Failure::Read(format!("{}: {}", output.display(), chain(e.error()))))?;
+                tmp.persist(output)
+                    .map_err(|e| Failure::Read(format!("{}: {}", output.display(), chain(&e.error))))?;
+                report
+            }
+        }
+        _ => {
+            return Err(Failure::Read(format!(
+                "{name}: the input must end in .msg or .eml (the extension chooses the direction)"
+            )))
+        }
+    };
+    for loss in &report.losses {
+        eprintln!("{name}: not carried: {loss}");
     }
     Ok(())
 }

@@ -1,0 +1,171 @@
+//! `Session::open_eml` on damaged and hostile MIME: a message with the
+//! damage reported, or an error, never a panic or unbounded memory; and the
+//! report and header guarantees on small hand-written messages.
+
+use oxmsg::{tags, LossKind, Session};
+
+fn convert(eml: &[u8]) -> oxmsg::Result<(Vec<u8>, oxmsg::ConversionReport)> {
+    let session = Session::new();
+    let (msg, report) = session.open_eml(eml)?;
+    let bytes = msg.to_bytes()?;
+    // What was made saves, and converts back.
+    let mut back = Vec::new();
+    msg.to_eml(&mut back)?;
+    assert!(!bytes.is_empty());
+    Ok((back, report))
+}
+
+#[test]
+fn ten_thousand_nested_multiparts_convert_without_a_panic() {
+    let mut eml = String::from("From: a@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\n");
+    for i in 0..10_000 {
+        eml.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+        ));
+    }
+    eml.push_str("Content-Type: text/plain\r\n\r\ninnermost\r\n");
+    let (back, _) = convert(eml.as_bytes()).expect("a message");
+    assert!(String::from_utf8_lossy(&back).contains("Subject: deep"));
+}
+
+#[test]
+fn ten_thousand_nested_messages_stop_at_the_depth_limit() {
+    let mut eml = String::new();
+    for _ in 0..10_000 {
+        eml.push_str("From: a@example.com\r\nSubject: level\r\nContent-Type: message/rfc822\r\n\r\n");
+    }
+    eml.push_str("From: a@example.com\r\nSubject: bottom\r\n\r\nbody\r\n");
+    match convert(eml.as_bytes()) {
+        Err(oxmsg::Error::LimitExceeded { limit, .. }) => assert_eq!(limit, "MAX_MESSAGE_PARTS"),
+        other => panic!("{:?}", other.map(|(_, r)| r)),
+    }
+    // Within the limit: a message (mail-parser stops nesting where it cannot
+    // follow; anything beyond the session's depth would be reported).
+    let mut eml = String::new();
+    for _ in 0..500 {
+        eml.push_str("From: a@example.com\r\nSubject: level\r\nContent-Type: message/rfc822\r\n\r\n");
+    }
+    eml.push_str("From: a@example.com\r\nSubject: bottom\r\n\r\nbody\r\n");
+    let (_, report) = convert(eml.as_bytes()).expect("a message");
+    assert!(report.of_kind(LossKind::TooDeep).count() <= 1, "{report}");
+}
+
+#[test]
+fn an_unterminated_boundary_keeps_what_is_there() {
+    let eml = b"From: a@example.com\r\nSubject: open\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nthe text\r\n--x\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n";
+    let session = Session::new();
+    let (msg, _) = session.open_eml(&eml[..]).unwrap();
+    assert_eq!(msg.body_text().unwrap().as_deref().map(str::trim), Some("the text"));
+    let att = msg.open_attachment(0).unwrap();
+    assert_eq!(att.filename().unwrap().as_deref(), Some("a.pdf"));
+    // mail-parser gives an unterminated last part undecoded.
+    assert!(att.size().unwrap().is_some_and(|n| n > 0));
+}
+
+#[test]
+fn an_absurd_header_length_is_read() {
+    let long = "x".repeat(8 << 20);
+    let eml = format!("From: a@example.com\r\nSubject: {long}\r\nX-Long: {long}\r\n\r\nbody\r\n");
+    let (back, _) = convert(eml.as_bytes()).expect("a message");
+    assert!(back.len() > 8 << 20);
+}
+
+#[test]
+fn bytes_without_a_header_are_an_error() {
+    let session = Session::new();
+    for bad in [&b""[..], b"\r\n\r\n", b"   \r\n"] {
+        match session.open_eml(bad) {
+            Err(oxmsg::Error::CorruptData { detail, .. }) => assert!(detail.contains("header"), "{detail}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("{bad:?} gave a message"),
+        }
+    }
+}
+
+#[test]
+fn an_unknown_charset_is_reported() {
+    let eml =
+        b"From: a@example.com\r\nSubject: cs\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello\r\n";
+    let session = Session::new();
+    let (msg, report) = session.open_eml(&eml[..]).unwrap();
+    assert_eq!(report.of_kind(LossKind::UnknownCharset).count(), 1, "{report}");
+    assert!(report.to_string().contains("x-no-such-charset"));
+    assert_eq!(report.to_string().lines().count(), report.losses.len());
+    assert_eq!(msg.body_text().unwrap().as_deref().map(str::trim), Some("hello"));
+}
+
+#[test]
+fn eml_msg_eml_keeps_every_header_in_order() {
+    let head = "Received: from a by b; Tue, 1 Dec 2026 10:00:01 +0000\r\nReceived: from c by a; Tue, 1 Dec 2026 10:00:00 +0000\r\nDKIM-Signature: v=1; a=rsa-sha256; d=example.com;\r\n\tb=abc\r\nFrom: =?utf-8?q?Zo=C3=AB?= <zoe@example.com>\r\nTo: bob@example.com\r\nSubject: hi\r\nX-Custom: 1\r\n";
+    let eml = format!("{head}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n");
+    let (back, report) = convert(eml.as_bytes()).unwrap();
+    assert!(report.is_empty(), "{report}");
+    assert!(String::from_utf8_lossy(&back).starts_with(head));
+}
+
+#[test]
+fn a_msg_without_smtp_sender_reports_it() {
+    let session = Session::new();
+    let msg = session.opener().create_in_memory().unwrap();
+    msg.set(tags::MESSAGE_FLAGS, 1).unwrap();
+    msg.set(tags::SENDER_NAME, "Ann").unwrap();
+    msg.set(tags::SENDER_ADDRTYPE, "EX").unwrap();
+    msg.set(tags::SENDER_EMAIL_ADDRESS, "/O=EXAMPLE/CN=ANN").unwrap();
+    let mut eml = Vec::new();
+    let report = msg.to_eml(&mut eml).unwrap();
+    assert_eq!(report.of_kind(LossKind::NoSmtpAddress).count(), 1, "{report}");
+    assert!(!String::from_utf8_lossy(&eml).contains("From:"));
+}
+
+#[test]
+fn reply_to_goes_both_ways() {
+    let eml =
+        b"From: a@example.com\r\nReply-To: \"List, The\" <list@example.com>, b@example.com\r\nSubject: r\r\n\r\nx\r\n";
+    let session = Session::new();
+    let (msg, _) = session.open_eml(&eml[..]).unwrap();
+    assert_eq!(
+        msg.get(tags::REPLY_RECIPIENT_NAMES).unwrap().as_deref(),
+        Some("List, The; b@example.com")
+    );
+    // Built from properties (no kept headers), the header comes back.
+    msg.delete(tags::TRANSPORT_MESSAGE_HEADERS).unwrap();
+    let mut out = Vec::new();
+    msg.to_eml(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Reply-To: \"List, The\" <list@example.com>, <b@example.com>\r\n")
+            || text.contains("Reply-To: \"List, The\" <list@example.com>, b@example.com\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unresolved_recipient_typed_as_an_address_is_written() {
+    let session = Session::new();
+    let msg = session.opener().create_in_memory().unwrap();
+    msg.modify_recipients([oxmsg::RecipientChange::Add(vec![
+        (
+            tags::DISPLAY_NAME.tag(),
+            oxmsg::PropValue::Unicode("typed@example.com".into()),
+        ),
+        (tags::RECIPIENT_TYPE.tag(), oxmsg::PropValue::Long(1)),
+    ])])
+    .unwrap();
+    let mut out = Vec::new();
+    let report = msg.to_eml(&mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("To: <typed@example.com>\r\n"));
+    assert_eq!(report.of_kind(LossKind::NoSmtpAddress).count(), 0, "{report}");
+}
+
+#[test]
+fn empty_or_broken_message_parts_give_a_message() {
+    // Found by the open_eml fuzz target: a nested message mail-parser
+    // could not read, whose part list is empty.
+    for inner in ["", "\r\n", "--\r\n", "x"] {
+        let eml = format!(
+            "From: a@example.com\r\nSubject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nt\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--b--\r\n"
+        );
+        let (back, _) = convert(eml.as_bytes()).expect("a message");
+        assert!(String::from_utf8_lossy(&back).contains("Subject: outer"));
+    }
+}
