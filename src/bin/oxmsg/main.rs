@@ -272,7 +272,13 @@ fn extract(file: &Path, dir: &Path, no_inline: bool, eml: bool) -> Result<(), Fa
     std::fs::create_dir_all(dir).map_err(|e| Failure::Read(format!("creating {}: {}", dir.display(), chain(&e))))?;
     let mut written = msg
         .save_attachments_to_dir_where(dir, |a| {
-            Ok(!(eml && a.is_embedded()) && !(no_inline && !a.is_embedded() && a.is_inline()?))
+            // Embedded messages are written below when they go out as .eml.
+            let leave_out = if a.is_embedded() {
+                eml
+            } else {
+                no_inline && a.is_inline()?
+            };
+            Ok(!leave_out)
         })
         .ctx(|| name.clone())?;
     if eml {
