@@ -10,6 +10,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/mutate.rs"]
+mod mutate;
 
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Write};
@@ -1071,67 +1073,43 @@ fn scan_without_a_folder_scans_a_generated_sample_and_its_index_searches() {
     assert!(stderr(&o).contains("files/s"));
 }
 
-/// Mutants of corpus files, made the way `tests/mutation.rs` makes its
-/// cheapest ones: truncations, bytes overwritten in the header, the
-/// directory and the middle, and a zeroed sector.
-fn mutants(src: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for frac in [3, 2] {
-        out.push(src[..src.len() / frac].to_vec());
-    }
-    let mut seed = src.len() as u64 ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for _ in 0..4 {
-        let mut m = src.to_vec();
-        for _ in 0..8 {
-            let at = (next() as usize) % m.len();
-            m[at] = next() as u8;
-        }
-        out.push(m);
-    }
-    if src.len() > 2048 {
-        let mut m = src.to_vec();
-        let sector = 1 + (next() as usize) % (src.len() / 512 - 1);
-        m[sector * 512..(sector + 1) * 512].fill(0);
-        out.push(m);
-    }
-    out
-}
-
 #[test]
 fn scan_of_a_mutated_corpus_gives_one_record_per_file_and_never_stops() {
+    // The mutation test's inputs (tests/common/mutate.rs: truncations, bit
+    // flips, zeroed sectors, chain loops, huge sizes, edited directory
+    // words and property streams), scanned one corpus file's mutants at a
+    // time so that they never all sit on disk at once.
     let corpus = corpus_or_skip!();
-    let tmp = tempfile::tempdir().unwrap();
-    let mut n = 0;
+    let counts = mutate::counts();
+    let (mut n, mut bad) = (0, 0);
     for f in corpus_msgs(&corpus) {
         let src = std::fs::read(&f).unwrap();
-        if src.is_empty() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut here = 0;
+        for (i, make) in mutate::mutations(&name, &src, &counts).into_iter().enumerate() {
+            let Some(m) = make() else { continue };
+            std::fs::write(tmp.path().join(format!("m{i}.msg")), &m.bytes).unwrap();
+            here += 1;
+        }
+        if here == 0 {
             continue;
         }
-        for (i, m) in mutants(&src).into_iter().enumerate() {
-            let stem = f.file_stem().unwrap().to_string_lossy();
-            std::fs::write(tmp.path().join(format!("{stem}.m{i}.msg")), m).unwrap();
-            n += 1;
+        let o = oxmsg(&["scan", "-q", "-j", "2", tmp.path().to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+        let recs = jsonl(&o.stdout);
+        assert_eq!(recs.len(), here, "{name}: one record per mutated file");
+        let paths: BTreeSet<&str> = recs.iter().map(|r| r["path"].as_str().unwrap()).collect();
+        assert_eq!(paths.len(), here, "{name}: no file twice");
+        for r in &recs {
+            let e = r["error"].as_str().unwrap_or("");
+            assert!(!e.contains("panicked"), "{}: {e}", r["path"]);
+            assert_eq!(r["ok"] == true, r["error"].is_null(), "{r}");
         }
+        bad += recs.iter().filter(|r| r["ok"] != true).count();
+        n += here;
     }
-    let o = oxmsg(&["scan", "-q", "-j", "2", tmp.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let recs = jsonl(&o.stdout);
-    assert_eq!(recs.len(), n, "one record per mutated file");
-    let paths: BTreeSet<&str> = recs.iter().map(|r| r["path"].as_str().unwrap()).collect();
-    assert_eq!(paths.len(), n, "no file twice");
-    for r in &recs {
-        let e = r["error"].as_str().unwrap_or("");
-        assert!(!e.contains("panicked"), "{}: {e}", r["path"]);
-        assert_eq!(r["ok"] == true, r["error"].is_null(), "{r}");
-    }
-    let bad = recs.iter().filter(|r| r["ok"] != true).count();
+    assert!(n > 1000, "{n} mutated files");
     eprintln!("mutated scan: {n} files, {bad} error records, no panic");
 }
 
