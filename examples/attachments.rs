@@ -1,5 +1,6 @@
 //! Lists a message's attachments, extracts them to a folder with safe
-//! names, adds one, and saves the message.
+//! names, adds one and an OLE object (a storage of the caller's, its class
+//! kept), and saves the message.
 //!
 //! `cargo run --example attachments [FILE.msg [OUT_DIR]]`: without FILE it
 //! builds a message in a temporary folder first.
@@ -66,6 +67,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     att.write_data(&mut &b"added by oxmsg"[..])?;
     att.save_changes()?;
     drop(att);
+
+    // An OLE object (ATTACH_OLE) from a compound file of the caller's: its
+    // CLSID is kept, and it can be taken out again as a file of its own.
+    let mut object = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new()))?;
+    let word_document = uuid::Uuid::parse_str("00020906-0000-0000-c000-000000000046")?;
+    object.set_storage_clsid("/", word_document)?;
+    std::io::Write::write_all(&mut object.create_stream("/WordDocument")?, b"...")?;
+    let ole = msg.create_attachment()?;
+    ole.set(tags::ATTACH_LONG_FILENAME, "report.doc")?;
+    ole.set_ole_object(&mut object)?;
+    ole.save_changes()?;
+    println!(
+        "OLE object: class {:?}, {} bytes as a compound file of its own",
+        ole.ole_clsid()?,
+        ole.ole_object_file()?.map_or(0, |f| f.len())
+    );
+    drop(ole);
     msg.save_changes()?;
     drop(msg);
 

@@ -254,6 +254,26 @@ impl<'m, A: Access> Attachment<'m, A> {
         self.ctx().set_object_storage(self.key, std::sync::Arc::new(image))
     }
 
+    /// An OLE-object attachment's storage (ATTACH_OLE) as a compound file
+    /// of its own, the storage as its root with its CLSID: the bytes a
+    /// `.ole` file or an `application/octet-stream` MIME part carries.
+    /// `None` when the attachment holds no such storage (by value, embedded
+    /// message, …).
+    ///
+    /// # Errors
+    /// Errors reading the storage; [`Error::LimitExceeded`] past the
+    /// limits on values, depth and children.
+    ///
+    /// # MAPI
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IStorage)`, then
+    /// `IStorage::CopyTo` into a new storage file.
+    pub fn ole_object_file(&self) -> Result<Option<Vec<u8>>> {
+        match self.ctx().read_object_storage(self.key)? {
+            Some(image) => crate::store::ole::image_to_compound_file(&image).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The CLSID of an OLE-object attachment's storage (`None` when it has
     /// none: by value, embedded message, …).
     ///

@@ -36,6 +36,8 @@ enum Node {
         num: u32,
         inline: bool,
     },
+    /// An OLE object's storage, as a compound file of its own, and a name.
+    Ole(Vec<u8>, String),
     /// An embedded message, by attachment number.
     Embedded(u32),
 }
@@ -63,7 +65,10 @@ impl<A: Access> Message<'_, A> {
     ///   multipart/alternative; images the HTML shows by `cid:` with it in
     ///   multipart/related; other attachments in multipart/mixed with file
     ///   name (RFC 2231 for non-ASCII), MIME type and size; embedded
-    ///   messages as message/rfc822 parts, recursively.
+    ///   messages as message/rfc822 parts, recursively; OLE objects as
+    ///   application/octet-stream parts with their name, holding the
+    ///   object's storage as a compound file of its own
+    ///   ([`Attachment::ole_object_file`](crate::Attachment::ole_object_file)).
     /// - S/MIME: `IPM.Note.SMIME.MultipartSigned` is written as its stored
     ///   multipart/signed entity, byte for byte, under the outer headers (the
     ///   signature still verifies); `IPM.Note.SMIME` as an
@@ -621,12 +626,35 @@ fn build_tree<A: Access>(msg: &Message<'_, A>, report: &mut ConversionReport, pa
         let name = a.filename()?.unwrap_or_default();
         match method {
             AttachMethod::Ole => {
-                report.add(
-                    LossKind::OleObject,
-                    &at,
-                    format!("the OLE object {name:?} is a compound-file storage that MIME cannot hold; left out"),
-                );
-                continue;
+                match a.ole_object_file() {
+                    Ok(Some(bytes)) => {
+                        let name = if name.is_empty() {
+                            format!("ole-object-{num}.bin")
+                        } else {
+                            name
+                        };
+                        report.add(
+                            LossKind::OleObject,
+                            &at,
+                            format!(
+                                "the OLE object {name:?} is carried as application/octet-stream (its storage as \
+                                 a compound file); MIME has no place for its class and rendering"
+                            ),
+                        );
+                        mixed.push(Node::Ole(bytes, name));
+                        continue;
+                    }
+                    // No storage: its data, if any, goes out as a file below.
+                    Ok(None) => {}
+                    Err(e) => {
+                        report.add(
+                            LossKind::Unreadable,
+                            &at,
+                            format!("the OLE object {name:?} could not be read: {e}"),
+                        );
+                        continue;
+                    }
+                }
             }
             AttachMethod::ByReference | AttachMethod::ByRefResolve | AttachMethod::ByRefOnly => {
                 let p = a.get(tags::ATTACH_LONG_PATHNAME)?.or(a.get(tags::ATTACH_PATHNAME)?);
@@ -746,6 +774,20 @@ fn write_node<A: Access, W: Write>(
         Node::File { num, inline } => {
             let a = msg.open_attachment(num)?;
             write_file(&a, inline, w).map_err(io_err)?;
+        }
+        Node::Ole(bytes, name) => {
+            w.header_raw(
+                "Content-Type",
+                &format!("application/octet-stream; {}", legacy_name_param(&name)),
+            )
+            .map_err(io_err)?;
+            w.header_raw(
+                "Content-Disposition",
+                &format!("attachment; {}; size={}", param("filename", &name), bytes.len()),
+            )
+            .map_err(io_err)?;
+            w.raw(b"Content-Transfer-Encoding: base64\r\n\r\n").map_err(io_err)?;
+            w.base64_from(&mut &bytes[..]).map_err(io_err)?;
         }
         Node::Embedded(num) => {
             let a = msg.open_attachment(num)?;

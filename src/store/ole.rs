@@ -121,6 +121,45 @@ fn read_level(
     Ok(out)
 }
 
+/// `image` as a compound file of its own, the image's storage as its root
+/// (CLSID and state bits included): what `IStorage::CopyTo` into a new
+/// storage file gives.
+pub(crate) fn image_to_compound_file(image: &StorageImage) -> Result<Vec<u8>> {
+    fn level<F: std::io::Read + Write + std::io::Seek>(
+        cf: &mut cfb::CompoundFile<F>,
+        path: &str,
+        image: &StorageImage,
+    ) -> std::io::Result<()> {
+        if image.clsid != Guid::default() {
+            cf.set_storage_clsid(path, image.clsid.into())?;
+        }
+        if image.state_bits != 0 {
+            cf.set_state_bits(path, image.state_bits)?;
+        }
+        for (name, node) in &image.children {
+            let p = names::join(path, name);
+            match node {
+                ImageNode::Stream(bytes) => {
+                    let mut w = cf.create_stream(&p)?;
+                    w.write_all(bytes)?;
+                    w.flush()?;
+                }
+                ImageNode::Storage(s) => {
+                    cf.create_storage(&p)?;
+                    level(cf, &p, s)?;
+                }
+            }
+        }
+        Ok(())
+    }
+    let err = |e: std::io::Error| Error::io(e, "writing the OLE object as a compound file");
+    let mut cf =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new())).map_err(err)?;
+    level(&mut cf, "/", image).map_err(err)?;
+    cf.flush().map_err(err)?;
+    Ok(cf.into_inner().into_inner())
+}
+
 impl Writer<'_> {
     /// Writes `image` as the storage `path` (created here).
     pub(crate) fn write_image(&mut self, path: &str, image: &StorageImage) -> Result<()> {
