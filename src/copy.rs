@@ -261,7 +261,7 @@ impl<'m, A: Access> Attachment<'m, A> {
     /// message, …).
     ///
     /// # Errors
-    /// Errors reading the storage; [`Error::LimitExceeded`] past the
+    /// Errors reading the storage; [`Error::LimitExceeded`](crate::Error::LimitExceeded) past the
     /// limits on values, depth and children.
     ///
     /// # MAPI
