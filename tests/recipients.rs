@@ -132,3 +132,44 @@ fn the_smtp_address_comes_from_the_best_property() {
         "PT_UNSPECIFIED finds any type"
     );
 }
+
+/// A change whose display lists cannot be made (a stored display name that
+/// cannot be read) changes nothing: not the rows, not PR_DISPLAY_TO.
+#[test]
+fn a_recipient_change_that_fails_half_way_changes_nothing() {
+    let session = Session::new();
+    let m = session.opener().create_in_memory().unwrap();
+    m.add_recipient(RecipientType::To, "Ann", "ann@example.com").unwrap();
+    m.add_recipient(RecipientType::To, "Bob", "bob@example.com").unwrap();
+    let bytes = m.to_bytes().unwrap();
+    drop(m);
+    // Bob's display-name stream loses its sectors: its entry says 60 bytes,
+    // its chain now ends at once.
+    let mut cf = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
+    let name = "/__recip_version1.0_#00000001/__substg1.0_3001001F";
+    assert!(cf.is_stream(name));
+    cf.remove_stream(name).unwrap();
+    cf.create_stream(name).unwrap();
+    cf.flush().unwrap();
+    let mut bytes = cf.into_inner().into_inner();
+    // The directory entry of the recreated (empty) stream gets a length
+    // its (empty) chain cannot hold.
+    let utf16: Vec<u8> = "__substg1.0_3001001F".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let entry = bytes
+        .windows(utf16.len())
+        .enumerate()
+        .filter(|(i, w)| *w == &utf16[..] && i % 128 == 0)
+        .map(|(i, _)| i)
+        .last()
+        .expect("directory entry");
+    bytes[entry + 120..entry + 124].copy_from_slice(&60u32.to_le_bytes());
+
+    let m = session.opener().read_write().reader(Cursor::new(bytes)).unwrap();
+    let before_to = m.get(tags::DISPLAY_TO).unwrap();
+    let before_rows = m.recipients_with(&[]).unwrap().len();
+    let err = m.add_recipient(RecipientType::Cc, "Cy", "cy@example.com");
+    assert!(err.is_err(), "the unreadable name must fail the change: {err:?}");
+    assert_eq!(m.get(tags::DISPLAY_TO).unwrap(), before_to);
+    assert_eq!(m.get(tags::DISPLAY_CC).unwrap(), None);
+    assert_eq!(m.recipients_with(&[]).unwrap().len(), before_rows);
+}

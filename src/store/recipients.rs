@@ -3,6 +3,8 @@
 //! Row numbers (PR_ROWID, the storage's `#XXXXXXXX`) are never reused
 //! within a file's life: a removed row's number stays retired.
 
+use std::collections::HashMap;
+
 use crate::error::{Error, Result};
 use crate::format::entryid;
 use crate::prop::{tags, PropTag, PropType, PropValue};
@@ -166,9 +168,23 @@ impl Inner {
 
     /// PR_DISPLAY_TO / _CC / _BCC: the display names of the recipients of
     /// each type joined with "; ", as Outlook computes them; absent when
-    /// there are none (MS-OXMSG forbids empty string streams). `rows` are
-    /// each row's recipient type and display name.
-    fn refresh_display_lists(&mut self, msg: NodeKey, rows: &[(i32, Option<String>)]) -> Result<()> {
+    /// there are none (MS-OXMSG forbids empty string streams). Names not in
+    /// memory come from `stored` (read beforehand; no I/O here).
+    fn refresh_display_lists(&mut self, msg: NodeKey, stored: &HashMap<u32, String>) -> Result<()> {
+        let name_tag = tags::DISPLAY_NAME.tag();
+        let rows: Vec<(i32, Option<String>)> = self
+            .loaded_rows(msg)?
+            .iter()
+            .map(|r| {
+                let kind = r.props.long(tags::RECIPIENT_TYPE.id()).map_or(1, |k| k & 0x0FFF_FFFF);
+                let name = match r.props.inline(name_tag) {
+                    Some(PropValue::Unicode(s)) => Some(s.clone()),
+                    Some(PropValue::String8(s)) => Some(s.to_string_lossy()),
+                    _ => stored.get(&r.num).cloned(),
+                };
+                (kind, name)
+            })
+            .collect();
         let props = &mut self.message_mut(msg)?.state.props;
         for (tag, kind) in [(tags::DISPLAY_TO, 1), (tags::DISPLAY_CC, 2), (tags::DISPLAY_BCC, 3)] {
             let names: Vec<&str> = rows
@@ -282,60 +298,53 @@ impl Ctx<'_> {
         Ok(self.state()?.loaded_rows(msg)?.len())
     }
 
-    /// ModifyRecipients with the MODRECIP_* semantics; all or nothing.
+    /// ModifyRecipients with the MODRECIP_* semantics; all or nothing: the
+    /// display names still in the file are read first, then the rows and
+    /// PR_DISPLAY_TO/CC/BCC change together under one borrow of the state,
+    /// so a failed read changes nothing.
     pub(crate) fn modify_recipients(&self, msg: NodeKey, changes: Vec<RowChange>) -> Result<()> {
         self.load_recipients(msg)?;
-        self.state()?.modify_recipients(msg, changes)?;
-        let rows = self.names_and_kinds(msg)?;
-        self.state()?.refresh_display_lists(msg, &rows)
+        let stored = self.stored_display_names(msg)?;
+        let mut st = self.state()?;
+        st.modify_recipients(msg, changes)?;
+        st.refresh_display_lists(msg, &stored)
     }
 
-    /// Each row's recipient type (MAPI_TO when absent) and display name:
-    /// from memory, reading from the file only the names still stored there.
-    fn names_and_kinds(&self, msg: NodeKey) -> Result<Vec<(i32, Option<String>)>> {
+    /// The display names of the rows of `msg` that are still in the file
+    /// (not read yet), by row number: the only I/O the display lists need.
+    fn stored_display_names(&self, msg: NodeKey) -> Result<HashMap<u32, String>> {
         let name_tag = tags::DISPLAY_NAME.tag();
-        let mut out = Vec::new();
-        let mut stored: Vec<(usize, String, PropTag)> = Vec::new();
-        let (file, codepage, limits) = {
+        let (stored, file, codepage, limits) = {
             let st = self.state()?;
-            for r in st.loaded_rows(msg)? {
-                let kind = r.props.long(tags::RECIPIENT_TYPE.id()).map_or(1, |k| k & 0x0FFF_FFFF);
-                let name = match r.props.find(name_tag) {
-                    Some(PropEntry {
-                        val: Val::Value(PropValue::Unicode(s)),
-                        ..
-                    }) => Some(s.clone()),
-                    Some(PropEntry {
-                        val: Val::Value(PropValue::String8(s)),
-                        ..
-                    }) => Some(s.to_string_lossy()),
+            let stored: Vec<(u32, String, PropTag)> = st
+                .loaded_rows(msg)?
+                .iter()
+                .filter_map(|r| match r.props.find(name_tag) {
                     Some(PropEntry {
                         tag, val: Val::Stored, ..
-                    }) => {
-                        let path: String = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                        stored.push((out.len(), path, *tag));
-                        None
-                    }
+                    }) => Some((
+                        r.num,
+                        r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default(),
+                        *tag,
+                    )),
                     _ => None,
-                };
-                out.push((kind, name));
-            }
-            (st.message(msg)?.file, st.codepage(msg), st.limits(msg))
+                })
+                .collect();
+            (stored, st.message(msg)?.file, st.codepage(msg), st.limits(msg))
         };
-        if !stored.is_empty() {
-            let mut lease = self.lease(file)?;
-            for (i, path, tag) in stored {
-                let name = match load::read_value(&mut lease.store(), &path, tag, codepage, &limits)? {
-                    PropValue::Unicode(s) => Some(s),
-                    PropValue::String8(s) => Some(s.to_string_lossy()),
-                    _ => None,
-                };
-                if let Some(row) = out.get_mut(i) {
-                    row.1 = name;
-                }
-            }
+        let mut names = HashMap::new();
+        if stored.is_empty() {
+            return Ok(names);
         }
-        Ok(out)
+        let mut lease = self.lease(file)?;
+        for (num, path, tag) in stored {
+            match load::read_value(&mut lease.store(), &path, tag, codepage, &limits)? {
+                PropValue::Unicode(s) => names.insert(num, s),
+                PropValue::String8(s) => names.insert(num, s.to_string_lossy()),
+                _ => None,
+            };
+        }
+        Ok(names)
     }
 }
 
