@@ -154,13 +154,16 @@ fn a_recipient_change_that_fails_half_way_changes_nothing() {
     let mut bytes = cf.into_inner().into_inner();
     // The directory entry of the recreated (empty) stream gets a length
     // its (empty) chain cannot hold.
-    let utf16: Vec<u8> = "__substg1.0_3001001F".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16: Vec<u8> = "__substg1.0_3001001F"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     let entry = bytes
         .windows(utf16.len())
         .enumerate()
         .filter(|(i, w)| *w == &utf16[..] && i % 128 == 0)
         .map(|(i, _)| i)
-        .last()
+        .next_back()
         .expect("directory entry");
     bytes[entry + 120..entry + 124].copy_from_slice(&60u32.to_le_bytes());
 
