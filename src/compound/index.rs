@@ -39,8 +39,8 @@ use std::io;
 use std::ops::Range;
 use std::rc::Rc;
 
-use super::index_repair::{self, Repairs};
 use super::names::{hash_name, Name};
+use super::repair_plan::{self, Repairs};
 
 /// Length of the compound file header (MS-CFB 2.2), in bytes.
 pub(crate) const HEADER_LEN: usize = 512;
@@ -292,7 +292,7 @@ impl CompoundIndex {
         if error.kind() != io::ErrorKind::InvalidData {
             return Err(error);
         }
-        let Some(repairs) = index_repair::plan(bytes) else {
+        let Some(repairs) = repair_plan::plan(bytes) else {
             return Err(error);
         };
         match parse_view(bytes, &repairs) {
@@ -780,7 +780,7 @@ fn read_fat(view: &View<'_>, difat: &[u32]) -> io::Result<Vec<u32>> {
                 fat.push(value);
             } else {
                 let forgiven =
-                    view.repairs.fat_tail_free || matches!(value, 0 | DIFAT_SECTOR | FAT_SECTOR | FREE_SECTOR);
+                    !view.repairs.fat_tail.is_empty() || matches!(value, 0 | DIFAT_SECTOR | FAT_SECTOR | FREE_SECTOR);
                 if !forgiven {
                     kept_past_end = index + 1;
                 }

@@ -74,34 +74,12 @@
 //! itself, bounded by the file's length, and keep copies of the (few)
 //! sectors it changes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
-/// Length of the compound file header, in bytes.
-const HEADER_LEN: usize = 512;
-/// The compound file signature.
-const MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-/// Number of DIFAT slots in the header, and where they start.
-const HEADER_DIFAT_SLOTS: usize = 109;
-const HEADER_DIFAT_OFFSET: usize = 76;
-/// The largest regular sector number; everything above it is a marker.
-const MAX_REGULAR_SECTOR: u32 = 0xFFFF_FFFA;
-const FAT_SECTOR: u32 = 0xFFFF_FFFD;
-const DIFAT_SECTOR: u32 = 0xFFFF_FFFC;
-const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
-const FREE_SECTOR: u32 = 0xFFFF_FFFF;
-/// Length of a directory entry, in bytes.
-const DIR_ENTRY_LEN: usize = 128;
-/// Streams at least this long live in the FAT, shorter ones in the mini
-/// stream.
-const MINI_STREAM_CUTOFF: u64 = 4096;
-/// Directory entry object types whose start sector is a FAT chain.
-const OBJ_TYPE_STREAM: u8 = 2;
-const OBJ_TYPE_ROOT: u8 = 5;
-/// How many DIFAT sectors beyond the number the file's size calls for the
-/// analysis follows before it gives up on a file.
-const SPARE_DIFAT_SECTORS: u64 = 16;
+use super::index::{FREE_SECTOR, HEADER_DIFAT_OFFSET, HEADER_DIFAT_SLOTS, HEADER_LEN};
+use super::repair_plan::{self, SectorSource};
 
 //===========================================================================//
 
@@ -334,411 +312,64 @@ struct Plan {
     notes: Vec<String>,
 }
 
-fn le_u32(bytes: &[u8], offset: usize) -> u32 {
-    let mut word = [0u8; 4];
-    word.copy_from_slice(&bytes[offset..offset + 4]);
-    u32::from_le_bytes(word)
-}
-
-fn le_u64(bytes: &[u8], offset: usize) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&bytes[offset..offset + 8]);
-    u64::from_le_bytes(word)
-}
-
 fn put_le_u32(bytes: &mut [u8], offset: usize, value: u32) {
     bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
 }
 
-/// Whether a DIFAT or FAT value is one of the reserved markers
-/// (0xFFFFFFFB to 0xFFFFFFFE), which never name a sector.
-fn is_marker(value: u32) -> bool {
-    value > MAX_REGULAR_SECTOR && value != FREE_SECTOR
-}
+/// A reader as the repair planner reads it.
+struct ReadAt<'f, F>(&'f mut F);
 
-/// The geometry of a file, from its header and length.
-struct Layout {
-    major_version: u16,
-    sector_len: usize,
-    /// Sectors in the file after the header, counting a partial last one
-    /// (as `cfb` does).
-    num_sectors: u32,
-}
-
-impl Layout {
-    fn sector_offset(&self, sector: u32) -> u64 {
-        (u64::from(sector) + 1) * self.sector_len as u64
+impl<F: Read + Seek> SectorSource for ReadAt<'_, F> {
+    fn len(&mut self) -> Option<u64> {
+        self.0.seek(SeekFrom::End(0)).ok()
     }
-
-    fn entries_per_sector(&self) -> usize {
-        self.sector_len / 4
-    }
-
-    fn read_sector<F: Read + Seek>(&self, file: &mut F, sector: u32, buf: &mut [u8]) -> Option<()> {
-        if sector >= self.num_sectors {
-            return None;
-        }
-        file.seek(SeekFrom::Start(self.sector_offset(sector))).ok()?;
-        file.read_exact(buf).ok()
+    fn read(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        self.0.seek(SeekFrom::Start(offset)).ok()?;
+        let mut buf = vec![0u8; len];
+        self.0.read_exact(&mut buf).ok()?;
+        Some(buf)
     }
 }
 
-/// Works out the repairs a file needs, reading only its header, DIFAT, FAT
-/// and directory. Returns `None` when there is nothing known to repair or
-/// the file is broken in a way no repair here should paper over.
+/// Works out the repairs a file needs (`repair_plan::plan_from`, the
+/// planner the index uses too) and the sectors to show `cfb` in repaired
+/// form: the header or a DIFAT sector with its padding slots free, and the
+/// FAT sectors with their entries past the end of the file free.
 fn plan_repairs<F: Read + Seek>(file: &mut F) -> Option<Plan> {
-    let file_len = file.seek(SeekFrom::End(0)).ok()?;
-    if file_len < HEADER_LEN as u64 {
-        return None;
-    }
-    let mut header = [0u8; HEADER_LEN];
-    file.seek(SeekFrom::Start(0)).ok()?;
-    file.read_exact(&mut header).ok()?;
-    if header[..8] != MAGIC {
-        return None;
-    }
-    let major_version = u16::from_le_bytes([header[26], header[27]]);
-    let sector_shift = u16::from_le_bytes([header[30], header[31]]);
-    let sector_len: usize = match (major_version, sector_shift) {
-        (3, 9) => 512,
-        (4, 12) => 4096,
-        _ => return None,
-    };
-    if file_len < sector_len as u64 {
-        return None;
-    }
-    let num_sectors = file_len.div_ceil(sector_len as u64) - 1;
-    if num_sectors > u64::from(MAX_REGULAR_SECTOR) + 1 {
-        return None;
-    }
-    let layout = Layout {
-        major_version,
-        sector_len,
-        num_sectors: num_sectors as u32,
-    };
-    let num_fat_sectors = le_u32(&header, 44) as usize;
-    let first_dir_sector = le_u32(&header, 48);
-    let first_minifat_sector = le_u32(&header, 60);
-    let first_difat_sector = le_u32(&header, 68);
-
+    let repairs = repair_plan::plan_from(&mut ReadAt(&mut *file))?;
+    let mut src = ReadAt(file);
+    let sector_len = repairs.sector_len;
+    let offset = |sector: u32| (u64::from(sector) + 1) * sector_len as u64;
     let mut patches = Vec::new();
-    let mut notes = Vec::new();
-
-    let difat = read_difat(
-        file,
-        &layout,
-        &header,
-        num_fat_sectors,
-        first_difat_sector,
-        &mut patches,
-        &mut notes,
-    )?;
-    let tail = read_fat(file, &layout, &difat, &mut patches)?;
-    if let Some(tail) = &tail {
-        check_nothing_reaches_past_end(file, &layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
-        notes.push(tail.describe(layout.num_sectors));
-    }
-    if patches.is_empty() {
-        return None;
-    }
-    Some(Plan { patches, notes })
-}
-
-/// The FAT sector locations, as `cfb` reads them from the DIFAT, plus the
-/// DIFAT sectors themselves.
-struct Difat {
-    fat_sectors: Vec<u32>,
-    difat_sectors: Vec<u32>,
-}
-
-/// Reads the DIFAT the way `cfb` does, repairing padding with reserved
-/// markers (see the module docs). Adds patches for the header or last
-/// DIFAT sector if it repairs them.
-fn read_difat<F: Read + Seek>(
-    file: &mut F,
-    layout: &Layout,
-    header: &[u8; HEADER_LEN],
-    num_fat_sectors: usize,
-    first_difat_sector: u32,
-    patches: &mut Vec<(u64, Vec<u8>)>,
-    notes: &mut Vec<String>,
-) -> Option<Difat> {
-    let entries_per_sector = layout.entries_per_sector();
-    // FAT sectors needed to describe every sector of the file, and the
-    // DIFAT sectors needed to list that many.
-    let fat_needed = u64::from(layout.num_sectors).div_ceil(entries_per_sector as u64).max(1);
-    let difat_needed = fat_needed
-        .saturating_sub(HEADER_DIFAT_SLOTS as u64)
-        .div_ceil(entries_per_sector as u64 - 1);
-    let max_difat_sectors = difat_needed + SPARE_DIFAT_SECTORS;
-
-    // The header's slots: `cfb` takes them up to the first FREESECT.
-    let mut slots = [FREE_SECTOR; HEADER_DIFAT_SLOTS];
-    for (i, slot) in slots.iter_mut().enumerate() {
-        *slot = le_u32(header, HEADER_DIFAT_OFFSET + 4 * i);
-    }
-    let mut difat: Vec<u32> = Vec::with_capacity(HEADER_DIFAT_SLOTS);
-    let mut padded = false;
-    for (i, &slot) in slots.iter().enumerate() {
-        if slot == FREE_SECTOR {
-            break;
+    if let Some(from) = repairs.header_difat_free_from {
+        let mut header = src.read(0, HEADER_LEN)?;
+        for slot in from..HEADER_DIFAT_SLOTS {
+            put_le_u32(&mut header, HEADER_DIFAT_OFFSET + 4 * slot, FREE_SECTOR);
         }
-        if is_marker(slot) {
-            if !is_padding(&slots[i..]) || (i as u64) < fat_needed {
-                return None;
-            }
-            let mut patched = header.to_vec();
-            for j in i..HEADER_DIFAT_SLOTS {
-                put_le_u32(&mut patched, HEADER_DIFAT_OFFSET + 4 * j, FREE_SECTOR);
-            }
-            patches.push((0, patched));
-            notes.push(format!(
-                "header DIFAT slots {i}..{HEADER_DIFAT_SLOTS} were padded \
-                 with reserved markers (such as end-of-chain) instead of \
-                 free markers; read as free"
-            ));
-            padded = true;
-            break;
+        patches.push((0, header));
+    }
+    // A DIFAT sector's last slot links to the next one: it is kept.
+    let padded = repairs
+        .difat_sector_free_from
+        .map(|(s, from)| (s, from, sector_len / 4 - 1));
+    let fat_tail = repairs.fat_tail.iter().map(|&(s, from)| (s, from, sector_len / 4));
+    for (sector, from, to) in padded.into_iter().chain(fat_tail) {
+        let mut bytes = src.read(offset(sector), sector_len)?;
+        for slot in from..to {
+            put_le_u32(&mut bytes, 4 * slot, FREE_SECTOR);
         }
-        difat.push(slot);
+        patches.push((offset(sector), bytes));
     }
-    // `cfb` keeps all 109 header slots, free ones included.
-    difat.resize(HEADER_DIFAT_SLOTS, FREE_SECTOR);
-
-    // The DIFAT sector chain.
-    let mut difat_sectors = Vec::new();
-    let mut seen = HashSet::new();
-    let mut current = if first_difat_sector == FREE_SECTOR {
-        END_OF_CHAIN
-    } else {
-        first_difat_sector
-    };
-    let mut buf = vec![0u8; layout.sector_len];
-    while current != END_OF_CHAIN && current != FREE_SECTOR {
-        if padded || current >= layout.num_sectors || !seen.insert(current) || seen.len() as u64 > max_difat_sectors {
-            return None;
-        }
-        layout.read_sector(file, current, &mut buf)?;
-        let values: Vec<u32> = (0..entries_per_sector).map(|i| le_u32(&buf, 4 * i)).collect();
-        let (entries, next) = values.split_at(entries_per_sector - 1);
-        let next = next[0];
-        let listed = difat.iter().filter(|&&v| v != FREE_SECTOR).count();
-        match entries.iter().position(|&v| is_marker(v)) {
-            Some(i) => {
-                let last = next == END_OF_CHAIN || next == FREE_SECTOR;
-                let before = listed + entries[..i].iter().filter(|&&v| v != FREE_SECTOR).count();
-                if !last || !is_padding(&entries[i..]) || (before as u64) < fat_needed {
-                    return None;
-                }
-                let mut patched = buf.clone();
-                for j in i..entries_per_sector - 1 {
-                    put_le_u32(&mut patched, 4 * j, FREE_SECTOR);
-                }
-                patches.push((layout.sector_offset(current), patched));
-                notes.push(format!(
-                    "DIFAT sector {current} slots {i}..{} were padded with \
-                     reserved markers (such as end-of-chain) instead of free \
-                     markers; read as free",
-                    entries_per_sector - 1
-                ));
-                difat.extend_from_slice(&entries[..i]);
-                difat.resize(difat.len() + entries.len() - i, FREE_SECTOR);
-            }
-            None => difat.extend_from_slice(entries),
-        }
-        difat_sectors.push(current);
-        current = next;
-    }
-    if current != END_OF_CHAIN && current != FREE_SECTOR {
-        return None;
-    }
-
-    // As `cfb` does: drop zero padding past the header's FAT sector count
-    // (rust-cfb issue 41), then free slots at the end.
-    while difat.len() > HEADER_DIFAT_SLOTS && difat.len() > num_fat_sectors && difat.last() == Some(&0) {
-        difat.pop();
-    }
-    while difat.last() == Some(&FREE_SECTOR) {
-        difat.pop();
-    }
-    // Every FAT sector must be a distinct sector of the file, and not a
-    // DIFAT sector: otherwise patching one could change another.
-    let mut fat_seen = HashSet::new();
-    for &sector in &difat {
-        if sector >= layout.num_sectors || !fat_seen.insert(sector) || seen.contains(&sector) {
-            return None;
-        }
-    }
-    Some(Difat {
-        fat_sectors: difat,
-        difat_sectors,
+    Some(Plan {
+        patches,
+        notes: repairs.notes,
     })
 }
-
-/// Whether DIFAT slots from some point on are padding: free or reserved
-/// markers only.
-fn is_padding(slots: &[u32]) -> bool {
-    slots.iter().all(|&v| v > MAX_REGULAR_SECTOR)
-}
-
-/// The FAT entries past the end of the file that were not free.
-struct Tail {
-    /// The FAT entries of the file's own sectors, with FAT and DIFAT
-    /// sectors marked as `cfb` marks them.
-    fat: Vec<u32>,
-    /// Index one past the last FAT entry.
-    fat_len: u64,
-    end_of_chain: u64,
-    fat_difat_markers: u64,
-    other_markers: u64,
-    sector_numbers: u64,
-}
-
-impl Tail {
-    fn describe(&self, num_sectors: u32) -> String {
-        let mut kinds = Vec::new();
-        for (count, what) in [
-            (self.end_of_chain, "end-of-chain markers"),
-            (self.fat_difat_markers, "FAT/DIFAT sector markers"),
-            (self.other_markers, "reserved 0xFFFFFFFB values"),
-            (self.sector_numbers, "sector numbers"),
-        ] {
-            if count > 0 {
-                kinds.push(format!("{count} {what}"));
-            }
-        }
-        format!(
-            "FAT entries {num_sectors}..{} lie beyond the end of the file \
-             ({num_sectors} sectors) and held {} instead of free markers; \
-             read as free",
-            self.fat_len,
-            kinds.join(", ")
-        )
-    }
-}
-
-/// Reads the FAT sectors, patching entries past the end of the file to
-/// `FREESECT`. Returns `Some(None)` if no entry needed it.
-fn read_fat<F: Read + Seek>(
-    file: &mut F,
-    layout: &Layout,
-    difat: &Difat,
-    patches: &mut Vec<(u64, Vec<u8>)>,
-) -> Option<Option<Tail>> {
-    let entries_per_sector = layout.entries_per_sector();
-    let num_sectors = u64::from(layout.num_sectors);
-    let covered = difat.fat_sectors.len() as u64 * entries_per_sector as u64;
-    let mut fat = Vec::with_capacity(covered.min(num_sectors) as usize);
-    let mut tail = Tail {
-        fat: Vec::new(),
-        fat_len: covered,
-        end_of_chain: 0,
-        fat_difat_markers: 0,
-        other_markers: 0,
-        sector_numbers: 0,
-    };
-    let mut repaired = 0u64;
-    let mut buf = vec![0u8; layout.sector_len];
-    for (index, &sector) in difat.fat_sectors.iter().enumerate() {
-        layout.read_sector(file, sector, &mut buf)?;
-        let base = index as u64 * entries_per_sector as u64;
-        let mut changed = false;
-        for i in 0..entries_per_sector {
-            let value = le_u32(&buf, 4 * i);
-            if base + (i as u64) < num_sectors {
-                fat.push(value);
-                continue;
-            }
-            match value {
-                FREE_SECTOR => continue,
-                END_OF_CHAIN => tail.end_of_chain += 1,
-                FAT_SECTOR | DIFAT_SECTOR => tail.fat_difat_markers += 1,
-                v if is_marker(v) => tail.other_markers += 1,
-                _ => tail.sector_numbers += 1,
-            }
-            put_le_u32(&mut buf, 4 * i, FREE_SECTOR);
-            changed = true;
-            repaired += 1;
-        }
-        if changed {
-            patches.push((layout.sector_offset(sector), buf.clone()));
-        }
-    }
-    if repaired == 0 {
-        return Some(None);
-    }
-    // Mark the FAT's own sectors as `cfb` does, whatever the file says.
-    for &sector in &difat.difat_sectors {
-        if let Some(entry) = fat.get_mut(sector as usize) {
-            *entry = DIFAT_SECTOR;
-        }
-    }
-    for &sector in &difat.fat_sectors {
-        if let Some(entry) = fat.get_mut(sector as usize) {
-            *entry = FAT_SECTOR;
-        }
-    }
-    tail.fat = fat;
-    Some(Some(tail))
-}
-
-/// Checks that no chain of the file reaches a sector past its end, so that
-/// the FAT entries of those sectors never mattered: no FAT entry of an
-/// existing sector points past the end, and no chain starts there.
-fn check_nothing_reaches_past_end<F: Read + Seek>(
-    file: &mut F,
-    layout: &Layout,
-    fat: &[u32],
-    first_dir_sector: u32,
-    first_minifat_sector: u32,
-) -> Option<()> {
-    let num_sectors = layout.num_sectors;
-    let past_end = |sector: u32| sector <= MAX_REGULAR_SECTOR && sector >= num_sectors;
-    // A chain running off the end of the file: the file was truncated.
-    if fat.iter().any(|&next| past_end(next)) {
-        return None;
-    }
-    if past_end(first_minifat_sector) {
-        return None;
-    }
-    // Walk the directory chain and check where each FAT chain starts.
-    let mut seen = HashSet::new();
-    let mut current = first_dir_sector;
-    let mut buf = vec![0u8; layout.sector_len];
-    while current != END_OF_CHAIN {
-        if current >= num_sectors || !seen.insert(current) {
-            return None;
-        }
-        layout.read_sector(file, current, &mut buf)?;
-        for entry in buf.chunks_exact(DIR_ENTRY_LEN) {
-            let obj_type = entry[66];
-            let start = le_u32(entry, 116);
-            let mut len = le_u64(entry, 120);
-            if layout.major_version == 3 {
-                len &= 0xFFFF_FFFF; // version 3 keeps only the low 32 bits
-            }
-            let in_fat = match obj_type {
-                OBJ_TYPE_STREAM => len >= MINI_STREAM_CUTOFF,
-                OBJ_TYPE_ROOT => len > 0,
-                _ => false,
-            };
-            if in_fat && past_end(start) {
-                return None;
-            }
-        }
-        current = *fat.get(current as usize)?;
-        if current != END_OF_CHAIN && current > MAX_REGULAR_SECTOR {
-            return None;
-        }
-    }
-    Some(())
-}
-
-//===========================================================================//
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compound::index::{le_u32, END_OF_CHAIN, FAT_SECTOR, MAX_REGULAR_SECTOR};
     use std::io::Cursor;
     use std::path::PathBuf;
 

@@ -1,16 +1,14 @@
 //! The repairs oxmsg makes when `cfb` refuses a file, decided from the
-//! bytes alone.
+//! file's header, DIFAT, FAT and directory: one planner for both read paths.
 //!
-//! `crate::compound::repair::open_repaired` shows `cfb` a repaired view
-//! of two harmless deviations (its module documentation says why they are
-//! harmless and when they are not repaired): FAT entries for sectors past
-//! the end of the file that are not `FREESECT` (MS-CFB section 2.3), and
-//! DIFAT slots padded with reserved markers instead of `FREESECT` (section
-//! 2.5). This module is a port of its `plan_repairs` over a byte slice:
-//! [`plan`] accepts and refuses exactly the files it does, but instead of
-//! patched sectors it returns [`Repairs`], which the index applies as it
-//! reads the header's DIFAT, the DIFAT sectors and the FAT. Keep the two in
-//! step: the differential test compares the index with `open_repaired`.
+//! Two harmless deviations are repaired (`compound::repair`'s module
+//! documentation says why they are harmless and when they are not
+//! repaired): FAT entries for sectors past the end of the file that are not
+//! `FREESECT` (MS-CFB section 2.3), and DIFAT slots padded with reserved
+//! markers instead of `FREESECT` (section 2.5). [`plan_from`] reads any
+//! [`SectorSource`] and returns [`Repairs`]: the index applies them as it
+//! reads the header's DIFAT, the DIFAT sectors and the FAT; `repair`'s
+//! overlay turns them into patched sectors that `cfb` is shown.
 
 use std::collections::HashSet;
 
@@ -23,10 +21,29 @@ const DIR_ENTRY_LEN: usize = 128;
 const OBJ_TYPE_STREAM: u8 = 2;
 const OBJ_TYPE_ROOT: u8 = 5;
 /// How many DIFAT sectors beyond the number the file's size calls for are
-/// followed before the file is given up on (as in `repair`).
+/// followed before the file is given up on.
 const SPARE_DIFAT_SECTORS: u64 = 16;
 
-/// What the index reads differently from the bytes, and why.
+/// Where the planner reads a compound file from: bytes in memory, or a
+/// reader (`repair::open_repaired`).
+pub(crate) trait SectorSource {
+    /// The file's length in bytes.
+    fn len(&mut self) -> Option<u64>;
+    /// `len` bytes at `offset`; `None` when they cannot all be read.
+    fn read(&mut self, offset: u64, len: usize) -> Option<Vec<u8>>;
+}
+
+impl SectorSource for &[u8] {
+    fn len(&mut self) -> Option<u64> {
+        Some(<[u8]>::len(self) as u64)
+    }
+    fn read(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let start = usize::try_from(offset).ok()?;
+        self.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
+    }
+}
+
+/// What is read differently from the file, and why.
 #[derive(Debug, Default)]
 pub(crate) struct Repairs {
     /// Header DIFAT slots from this one on are read as `FREESECT`.
@@ -35,8 +52,11 @@ pub(crate) struct Repairs {
     /// the next DIFAT sector) are read as `FREESECT`.
     pub(crate) difat_sector_free_from: Option<(u32, usize)>,
     /// FAT entries at or past the file's sector count are read as
-    /// `FREESECT`.
-    pub(crate) fat_tail_free: bool,
+    /// `FREESECT`: the FAT sectors that hold such entries which are not
+    /// free, each with the first slot past the end.
+    pub(crate) fat_tail: Vec<(u32, usize)>,
+    /// The file's sector length (512 or 4096).
+    pub(crate) sector_len: usize,
     /// One human-readable line per repair, as `open_repaired` words them.
     pub(crate) notes: Vec<String>,
 }
@@ -55,7 +75,7 @@ fn is_padding(slots: &[u32]) -> bool {
 
 /// The geometry of a file, from its header and length.
 struct Layout<'a> {
-    bytes: &'a [u8],
+    src: &'a mut dyn SectorSource,
     major_version: u16,
     sector_len: usize,
     /// Sectors after the header, counting a partial last one.
@@ -68,25 +88,32 @@ impl Layout<'_> {
     }
 
     /// A whole sector of the file, or `None` past its end.
-    fn sector(&self, sector: u32) -> Option<&[u8]> {
+    fn sector(&mut self, sector: u32) -> Option<Vec<u8>> {
         if sector >= self.num_sectors {
             return None;
         }
-        let start = (sector as usize).checked_add(1)?.checked_mul(self.sector_len)?;
-        self.bytes.get(start..start.checked_add(self.sector_len)?)
+        let offset = (u64::from(sector) + 1) * self.sector_len as u64;
+        self.src.read(offset, self.sector_len)
     }
 
-    fn values(&self, sector: u32) -> Option<Vec<u32>> {
+    fn values(&mut self, sector: u32) -> Option<Vec<u32>> {
         let bytes = self.sector(sector)?;
         Some(bytes.chunks_exact(4).map(|c| le_u32(c, 0)).collect())
     }
 }
 
-/// The repairs `open_repaired` would make to `bytes`, or `None` when it
-/// would make none (nothing known to repair, or a file broken in a way no
-/// repair should paper over).
-pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
-    let header = bytes.get(..HEADER_LEN)?;
+/// The repairs for the compound file `bytes`; see [`plan_from`].
+pub(crate) fn plan(mut bytes: &[u8]) -> Option<Repairs> {
+    plan_from(&mut bytes)
+}
+
+/// The repairs the file needs, reading only its header, DIFAT, FAT and
+/// directory; `None` when it needs none (nothing known to repair, or a
+/// file broken in a way no repair should paper over).
+pub(crate) fn plan_from(src: &mut dyn SectorSource) -> Option<Repairs> {
+    let file_len = src.len()?;
+    let header = src.read(0, HEADER_LEN)?;
+    let header = &header[..];
     if header.get(..8)? != MAGIC {
         return None;
     }
@@ -97,7 +124,6 @@ pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
         (4, 12) => 4096,
         _ => return None,
     };
-    let file_len = bytes.len() as u64;
     if file_len < sector_len as u64 {
         return None;
     }
@@ -105,8 +131,8 @@ pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
     if num_sectors > u64::from(MAX_REGULAR_SECTOR) + 1 {
         return None;
     }
-    let layout = Layout {
-        bytes,
+    let mut layout = Layout {
+        src,
         major_version,
         sector_len,
         num_sectors: u32::try_from(num_sectors).ok()?,
@@ -116,12 +142,15 @@ pub(crate) fn plan(bytes: &[u8]) -> Option<Repairs> {
     let first_minifat_sector = le_u32(header, 60);
     let first_difat_sector = le_u32(header, 68);
 
-    let mut repairs = Repairs::default();
-    let difat = read_difat(&layout, header, num_fat_sectors, first_difat_sector, &mut repairs)?;
-    if let Some(tail) = read_fat(&layout, &difat)? {
-        check_nothing_reaches_past_end(&layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
+    let mut repairs = Repairs {
+        sector_len,
+        ..Repairs::default()
+    };
+    let difat = read_difat(&mut layout, header, num_fat_sectors, first_difat_sector, &mut repairs)?;
+    if let Some(tail) = read_fat(&mut layout, &difat)? {
+        check_nothing_reaches_past_end(&mut layout, &tail.fat, first_dir_sector, first_minifat_sector)?;
         repairs.notes.push(tail.describe(layout.num_sectors));
-        repairs.fat_tail_free = true;
+        repairs.fat_tail = tail.sectors;
     }
     if repairs.notes.is_empty() {
         return None;
@@ -139,7 +168,7 @@ struct Difat {
 /// Reads the DIFAT the way `cfb` does, noting padding with reserved markers
 /// in `repairs`.
 fn read_difat(
-    layout: &Layout<'_>,
+    layout: &mut Layout<'_>,
     header: &[u8],
     num_fat_sectors: usize,
     first_difat_sector: u32,
@@ -245,6 +274,9 @@ struct Tail {
     fat: Vec<u32>,
     /// Index one past the last FAT entry.
     fat_len: u64,
+    /// The FAT sectors holding entries past the end that are not free, each
+    /// with its first slot past the end.
+    sectors: Vec<(u32, usize)>,
     end_of_chain: u64,
     fat_difat_markers: u64,
     other_markers: u64,
@@ -276,22 +308,23 @@ impl Tail {
 
 /// Reads the FAT sectors; returns `Some(None)` if no entry past the end of
 /// the file needs repairing.
-fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
+fn read_fat(layout: &mut Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
     let entries_per_sector = layout.entries_per_sector() as u64;
     let num_sectors = u64::from(layout.num_sectors);
     let covered = difat.fat_sectors.len() as u64 * entries_per_sector;
     let mut tail = Tail {
         fat: Vec::with_capacity(covered.min(num_sectors) as usize),
         fat_len: covered,
+        sectors: Vec::new(),
         end_of_chain: 0,
         fat_difat_markers: 0,
         other_markers: 0,
         sector_numbers: 0,
     };
-    let mut repaired = 0u64;
     for (index, &sector) in difat.fat_sectors.iter().enumerate() {
         let values = layout.values(sector)?;
         let base = index as u64 * entries_per_sector;
+        let mut repaired_here = false;
         for (i, value) in values.into_iter().enumerate() {
             if base + (i as u64) < num_sectors {
                 tail.fat.push(value);
@@ -304,10 +337,14 @@ fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
                 v if is_marker(v) => tail.other_markers += 1,
                 _ => tail.sector_numbers += 1,
             }
-            repaired += 1;
+            repaired_here = true;
+        }
+        if repaired_here {
+            let first_past_end = num_sectors.saturating_sub(base) as usize;
+            tail.sectors.push((sector, first_past_end));
         }
     }
-    if repaired == 0 {
+    if tail.sectors.is_empty() {
         return Some(None);
     }
     for &sector in &difat.difat_sectors {
@@ -327,7 +364,7 @@ fn read_fat(layout: &Layout<'_>, difat: &Difat) -> Option<Option<Tail>> {
 /// entry of an existing sector points past the end, and no chain starts
 /// there.
 fn check_nothing_reaches_past_end(
-    layout: &Layout<'_>,
+    layout: &mut Layout<'_>,
     fat: &[u32],
     first_dir_sector: u32,
     first_minifat_sector: u32,
