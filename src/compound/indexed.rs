@@ -8,8 +8,10 @@
 //! given them again by the handle that holds the borrow
 //! ([`IndexedFile::open_stream_in`]), after checking they are the same bytes.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,6 +22,16 @@ use super::index::{CompoundIndex, DirEntry, EntryId};
 pub(crate) struct IndexedFile {
     index: CompoundIndex,
     bytes: Backing,
+    /// Unique among the files of this process: entry ids remembered by
+    /// the states read from this file are only valid with it.
+    identity: u64,
+}
+
+/// The next [`IndexedFile::identity`].
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(1);
+
+fn new_identity() -> u64 {
+    NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Where an [`IndexedFile`]'s bytes are.
@@ -46,6 +58,7 @@ impl IndexedFile {
             IndexedFile {
                 index,
                 bytes: Backing::Owned(Shared(Arc::new(bytes))),
+                identity: new_identity(),
             },
             repairs,
         ))
@@ -63,7 +76,14 @@ impl IndexedFile {
             addr: bytes.as_ptr() as usize,
             len: bytes.len(),
         };
-        Ok((IndexedFile { index, bytes: backing }, repairs))
+        Ok((
+            IndexedFile {
+                index,
+                bytes: backing,
+                identity: new_identity(),
+            },
+            repairs,
+        ))
     }
 
     /// Whether the bytes are a caller's, to be given with each read.
@@ -75,6 +95,68 @@ impl IndexedFile {
     /// place, same length: a shared borrow cannot have changed them).
     pub(crate) fn is_borrowed_from(&self, bytes: &[u8]) -> bool {
         matches!(self.bytes, Backing::Borrowed { addr, len } if addr == bytes.as_ptr() as usize && len == bytes.len())
+    }
+
+    /// Which file this is: no other [`IndexedFile`] of the process has the
+    /// same identity, so an [`EntryId`] kept with it cannot be used on
+    /// another file.
+    pub(crate) fn identity(&self) -> u64 {
+        self.identity
+    }
+
+    /// The bytes oxmsg owns (`None` for a caller's borrowed bytes).
+    pub(crate) fn owned_bytes(&self) -> Option<&[u8]> {
+        match &self.bytes {
+            Backing::Owned(bytes) => Some(bytes.as_ref()),
+            Backing::Borrowed { .. } => None,
+        }
+    }
+
+    /// The children of the storage at `path` with their ids, in sibling
+    /// order (no allocation per child).
+    ///
+    /// # Errors
+    /// As [`IndexedFile::children`].
+    pub(crate) fn children_with_ids(&self, path: &str) -> io::Result<impl Iterator<Item = (EntryId, &DirEntry)> + '_> {
+        let id = self.index.entry_by_path(path)?;
+        if !self.index.entry(id).is_some_and(DirEntry::is_storage) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("Not a storage: {path:?}"),
+            ));
+        }
+        Ok(self
+            .index
+            .children(id)
+            .filter_map(|child| self.index.entry(child).map(|e| (child, e))))
+    }
+
+    /// The whole of stream `id` (as [`IndexedFile::open_stream`] followed by
+    /// `read_to_end` would give it), from `bytes`, the file's own bytes
+    /// ([`IndexedFile::owned_bytes`]) or the borrowed ones it was indexed
+    /// from: borrowed from them when the stream lies in one run.
+    ///
+    /// # Errors
+    /// Where reading the stream would fail; `NotFound` when `id` is not a
+    /// stream; `InvalidInput` for other bytes than the file's.
+    pub(crate) fn stream_by_id<'b>(&self, bytes: &'b [u8], id: EntryId) -> io::Result<Cow<'b, [u8]>> {
+        let own = self.owned_bytes().is_some_and(|own| std::ptr::eq(own, bytes));
+        if !own && !self.is_borrowed_from(bytes) {
+            return Err(io::Error::other("not the bytes the message was opened over"));
+        }
+        match self.index.entry(id) {
+            Some(e) if e.is_stream() && e.len() == 0 => Ok(Cow::Borrowed(&[])),
+            Some(e) if e.is_stream() => self.index.stream_bytes(bytes, id),
+            _ => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("No stream with id {id}"),
+            )),
+        }
+    }
+
+    /// The length of stream `id`, as its entry gives it.
+    pub(crate) fn stream_len(&self, id: EntryId) -> Option<u64> {
+        self.index.entry(id).filter(|e| e.is_stream()).map(DirEntry::len)
     }
 
     /// The entry at `path`.

@@ -126,6 +126,14 @@ impl<'l, 'a> StoreView<'l, 'a> {
             StoreView::Lent(ix, _) => Ok(ix.children(storage)?.map(EntryInfo::from_index).collect()),
         }
     }
+    /// The index and the bytes it reads, when the file is read through
+    /// oxmsg's index (its own bytes or a caller's).
+    pub(crate) fn indexed(&self) -> Option<(&IndexedFile, &[u8])> {
+        match self {
+            StoreView::Own(s) => s.as_indexed().and_then(|ix| Some((ix, ix.owned_bytes()?))),
+            StoreView::Lent(ix, bytes) => Some((ix, bytes)),
+        }
+    }
     /// One entry.
     pub(crate) fn entry(&self, path: &str) -> io::Result<EntryInfo> {
         match self {

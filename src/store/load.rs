@@ -1,10 +1,12 @@
 //! Reading states from a compound file (OpenIMsgOnIStg on an existing
 //! storage): property streams, child storages, values on demand.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::io::Read;
+use std::sync::Arc;
 
 use crate::arena::Key;
+use crate::compound::index::EntryId;
 use crate::error::{Error, Result};
 use crate::format::names;
 use crate::format::propstream::{self, HeaderKind, MvElement};
@@ -12,7 +14,7 @@ use crate::options::{Limits, OpenOptions};
 use crate::prop::{PropTag, PropType, PropValue};
 use crate::warning::{Warning, WarningKind};
 
-use super::backing::{EntryInfo, StoreView};
+use super::backing::StoreView;
 use super::state::*;
 use super::FileState;
 
@@ -42,12 +44,125 @@ pub(crate) fn read_stream(store: &mut StoreView<'_, '_>, path: &str, max: u64, l
     Ok(buf)
 }
 
-/// The properties of the object at `path`, and the names of its children.
+/// The properties of the object at `path`, and what its children are.
 struct LoadedProps {
     props: PropBag,
     header: propstream::Header,
     origin: Origin,
-    children: Vec<EntryInfo>,
+    children: ChildScan,
+}
+
+/// What one pass over a storage's children finds, with no name formatted
+/// or upper-cased: value streams and sub-storages by tag, recipient and
+/// attachment storages by number.
+#[derive(Default)]
+struct ChildScan {
+    /// The property stream: found, and its entry when the file is indexed.
+    properties: Option<Option<EntryId>>,
+    /// `(tag, entry)` of each `__substg1.0_TTTTTTTT` stream, sorted by tag
+    /// (entry `None` unless indexed, or when two names give the same tag).
+    streams: Vec<(u32, Option<EntryId>)>,
+    /// Tags of the `__substg1.0_TTTTTTTT` storages, sorted.
+    storages: Vec<u32>,
+    recipients: Vec<u32>,
+    attachments: Vec<u32>,
+    /// The identity of the indexed file the entries belong to.
+    indexed: Option<u64>,
+}
+
+impl ChildScan {
+    fn add(&mut self, name: &str, is_stream: bool, id: Option<EntryId>) {
+        if is_stream {
+            if name.eq_ignore_ascii_case(names::PROPERTIES) {
+                // Two property streams (names differing in case): found by path.
+                self.properties = Some(if self.properties.is_some() { None } else { id });
+            } else if let Some((tag, None)) = names::parse_value_stream(name) {
+                self.streams.push((tag.0, id));
+            }
+        } else if let Some((tag, None)) = names::parse_value_stream(name) {
+            self.storages.push(tag.0);
+        } else if let Some(n) = names::child_number(name, names::RECIP_PREFIX) {
+            self.recipients.push(n);
+        } else if let Some(n) = names::child_number(name, names::ATTACH_PREFIX) {
+            self.attachments.push(n);
+        }
+    }
+
+    fn scan(store: &StoreView<'_, '_>, path: &str) -> std::io::Result<ChildScan> {
+        let mut scan = ChildScan::default();
+        match store.indexed() {
+            Some((ix, _)) => {
+                scan.indexed = Some(ix.identity());
+                for (id, e) in ix.children_with_ids(path)? {
+                    scan.add(e.name(), e.is_stream(), Some(id));
+                }
+            }
+            None => {
+                for c in store.children(path)? {
+                    scan.add(&c.name, c.is_stream, None);
+                }
+            }
+        }
+        scan.streams.sort_unstable_by_key(|&(t, _)| t);
+        // A tag named twice: present, but found by path as before.
+        let mut i = 1;
+        while i < scan.streams.len() {
+            if scan.streams[i - 1].0 == scan.streams[i].0 {
+                scan.streams[i - 1].1 = None;
+                scan.streams.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        scan.storages.sort_unstable();
+        Ok(scan)
+    }
+
+    fn has_stream(&self, tag: u32) -> bool {
+        self.streams.binary_search_by_key(&tag, |&(t, _)| t).is_ok()
+    }
+
+    fn has_storage(&self, tag: u32) -> bool {
+        self.storages.binary_search(&tag).is_ok()
+    }
+
+    /// The entries of the value streams, for reading values without a
+    /// path lookup.
+    fn located(&self) -> Option<Arc<Located>> {
+        let file = self.indexed?;
+        let streams: Vec<(u32, EntryId)> = self.streams.iter().filter_map(|&(t, id)| Some((t, id?))).collect();
+        Some(Arc::new(Located { file, streams }))
+    }
+}
+
+/// Reads stream `id` of the indexed file behind `store` when `located`
+/// belongs to it; `None` when the value must be read by path.
+fn read_located<'v>(
+    store: &'v StoreView<'_, '_>,
+    file: Option<u64>,
+    id: Option<EntryId>,
+    path: impl Fn() -> String,
+    max: u64,
+    limit: &'static str,
+) -> Result<Option<Cow<'v, [u8]>>> {
+    let (Some(file), Some(id), Some((ix, bytes))) = (file, id, store.indexed()) else {
+        return Ok(None);
+    };
+    if ix.identity() != file {
+        return Ok(None);
+    }
+    let len = ix.stream_len(id).unwrap_or(0);
+    if len > max {
+        return Err(Error::LimitExceeded {
+            limit,
+            value: len,
+            max,
+            path: path(),
+        });
+    }
+    ix.stream_by_id(bytes, id)
+        .map(Some)
+        .map_err(|e| Error::from_cfb(e, &path(), "reading stream"))
 }
 
 fn load_props(
@@ -58,32 +173,39 @@ fn load_props(
     opts: &OpenOptions,
 ) -> Result<LoadedProps> {
     let limits = &opts.limits;
-    let children = store
-        .children(path)
-        .map_err(|e| Error::from_cfb(e, path, "listing storage"))?;
-    let prop_path = names::join(path, names::PROPERTIES);
-    if !children
-        .iter()
-        .any(|c| c.is_stream && c.name.eq_ignore_ascii_case(names::PROPERTIES))
-    {
+    let children = ChildScan::scan(store, path).map_err(|e| Error::from_cfb(e, path, "listing storage"))?;
+    let prop_path = || names::join(path, names::PROPERTIES);
+    let Some(props_id) = children.properties else {
         return Err(Error::corrupt(
             path,
             "no __properties_version1.0 stream: not a message object",
         ));
-    }
-    let bytes = read_stream(
+    };
+    let located = read_located(
         store,
-        &prop_path,
+        children.indexed,
+        props_id,
+        prop_path,
         limits.max_property_stream_bytes,
         "max_property_stream_bytes",
     )?;
+    let bytes = match located {
+        Some(bytes) => bytes,
+        None => Cow::Owned(read_stream(
+            store,
+            &prop_path(),
+            limits.max_property_stream_bytes,
+            "max_property_stream_bytes",
+        )?),
+    };
     let max_entries = (limits.max_property_stream_bytes / 16) as usize;
-    let parsed = propstream::parse(&bytes, kind, max_entries).map_err(|d| Error::corrupt(&prop_path, d))?;
+    let parsed = propstream::parse(&bytes, kind, max_entries).map_err(|d| Error::corrupt(&prop_path(), d))?;
+    drop(bytes);
 
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
     for w in parsed.warnings {
-        opts.problem(&prop_path, WarningKind::ReadPast, w, &mut warnings)?;
+        opts.problem(&prop_path(), WarningKind::ReadPast, w, &mut warnings)?;
     }
     // A property that cannot be read: refused when strict, else left out and
     // reported (a save then needs the caller's consent).
@@ -92,18 +214,6 @@ fn load_props(
         skipped.push(Warning::new(path, WarningKind::Skipped, detail));
         Ok(())
     };
-    // Streams and storages present, by upper-cased name (compound-file names
-    // compare case-insensitively).
-    let streams: HashSet<String> = children
-        .iter()
-        .filter(|c| c.is_stream)
-        .map(|c| c.name.to_ascii_uppercase())
-        .collect();
-    let storages: HashSet<String> = children
-        .iter()
-        .filter(|c| !c.is_stream)
-        .map(|c| c.name.to_ascii_uppercase())
-        .collect();
 
     let mut props = PropBag::default();
     let mut source_tags = Vec::with_capacity(parsed.entries.len());
@@ -111,17 +221,16 @@ fn load_props(
         let tag = e.tag;
         let ptype = tag.prop_type();
         source_tags.push(tag);
-        let stream_name = names::value_stream(tag).to_ascii_uppercase();
         let val = if ptype.is_inline() {
             Val::Value(propstream::decode_inline(ptype, &e.value).expect("inline type"))
         } else if ptype == PropType::OBJECT {
-            if storages.contains(&stream_name) {
+            if children.has_storage(tag.0) {
                 Val::StoredObject
             } else {
                 skip(format!("entry {tag} has no sub-storage; left out"), &mut warnings)?;
                 continue;
             }
-        } else if streams.contains(&stream_name) {
+        } else if children.has_stream(tag.0) {
             if propstream::is_mv_variable(ptype) {
                 Val::StoredMv
             } else {
@@ -156,6 +265,7 @@ fn load_props(
             source: Some(Source {
                 file,
                 path: path.to_string(),
+                located: children.located(),
             }),
             source_tags,
             warnings,
@@ -166,12 +276,8 @@ fn load_props(
     })
 }
 
-fn child_numbers(children: &[EntryInfo], prefix: &str, path: &str, limits: &Limits) -> Result<Vec<u32>> {
-    let mut nums: Vec<u32> = children
-        .iter()
-        .filter(|c| !c.is_stream)
-        .filter_map(|c| names::child_number(&c.name, prefix))
-        .collect();
+/// Sorted, deduplicated child numbers, within `max_children`.
+fn child_numbers(mut nums: Vec<u32>, prefix: &str, path: &str, limits: &Limits) -> Result<Vec<u32>> {
     if nums.len() as u64 > limits.max_children as u64 {
         return Err(Error::LimitExceeded {
             limit: "max_children",
@@ -194,12 +300,22 @@ pub(crate) fn load_message(
     kind: HeaderKind,
     opts: &OpenOptions,
 ) -> Result<MessageState> {
-    let lp = load_props(store, file, path, kind, opts)?;
-    let recips = child_numbers(&lp.children, names::RECIP_PREFIX, path, &opts.limits)?;
-    let attachments = child_numbers(&lp.children, names::ATTACH_PREFIX, path, &opts.limits)?
-        .into_iter()
-        .map(|n| (n, AttachSlot::Stored))
-        .collect();
+    let mut lp = load_props(store, file, path, kind, opts)?;
+    let recips = child_numbers(
+        std::mem::take(&mut lp.children.recipients),
+        names::RECIP_PREFIX,
+        path,
+        &opts.limits,
+    )?;
+    let attachments = child_numbers(
+        std::mem::take(&mut lp.children.attachments),
+        names::ATTACH_PREFIX,
+        path,
+        &opts.limits,
+    )?
+    .into_iter()
+    .map(|n| (n, AttachSlot::Stored))
+    .collect();
     Ok(MessageState {
         kind,
         origin: lp.origin,
@@ -228,6 +344,10 @@ pub(crate) fn load_recipient(
     })
 }
 
+/// PR_ATTACH_DATA_OBJ, whose sub-storage holds an embedded message or an
+/// OLE object.
+const ATTACH_DATA_OBJ_TAG: u32 = 0x3701_000D;
+
 /// Reads attachment `num` of the message at `msg_path`.
 pub(crate) fn load_attachment(
     store: &mut StoreView<'_, '_>,
@@ -239,15 +359,12 @@ pub(crate) fn load_attachment(
     let path = names::join(msg_path, &names::attachment_storage(num));
     let lp = load_props(store, file, &path, HeaderKind::Child, opts)?;
     let method = lp.props.long(0x3705);
-    let obj = lp
-        .children
-        .iter()
-        .find(|c| !c.is_stream && c.name.eq_ignore_ascii_case(names::ATTACH_DATA_OBJ));
+    let obj = lp.children.has_storage(ATTACH_DATA_OBJ_TAG);
     // An embedded message: method 5 (ATTACH_EMBEDDED_MSG), or a data
     // storage that holds a property stream.
     let embedded = match obj {
-        Some(_) if method == Some(5) => Some(EmbeddedSlot::Stored),
-        Some(_) => {
+        true if method == Some(5) => Some(EmbeddedSlot::Stored),
+        true => {
             let sub = names::join(&path, names::ATTACH_DATA_OBJ);
             let has_props = store
                 .children(&sub)
@@ -258,7 +375,7 @@ pub(crate) fn load_attachment(
                 .unwrap_or(false);
             has_props.then_some(EmbeddedSlot::Stored)
         }
-        None => None,
+        false => None,
     };
     Ok(AttachState {
         num,
@@ -272,12 +389,21 @@ pub(crate) fn load_attachment(
 pub(crate) fn read_value(
     store: &mut StoreView<'_, '_>,
     obj_path: &str,
+    located: Option<&Located>,
     tag: PropTag,
     codepage: u32,
     limits: &Limits,
 ) -> Result<PropValue> {
     let ptype = tag.prop_type();
-    let path = names::join(obj_path, &names::value_stream(tag));
+    let value_path = || names::join(obj_path, &names::value_stream(tag));
+    if !propstream::is_mv_variable(ptype) {
+        let file = located.map(|l| l.file);
+        let id = located.and_then(|l| l.stream(l.file, tag.0));
+        if let Some(bytes) = read_located(store, file, id, value_path, limits.max_value_bytes, "max_value_bytes")? {
+            return decode_value(ptype, &bytes, codepage, limits, value_path);
+        }
+    }
+    let path = value_path();
     if propstream::is_mv_variable(ptype) {
         let lengths = read_stream(store, &path, limits.max_value_bytes, "max_value_bytes")?;
         let lengths = propstream::parse_mv_lengths(ptype, &lengths).map_err(|d| Error::corrupt(&path, d))?;
@@ -310,14 +436,25 @@ pub(crate) fn read_value(
         });
     }
     let bytes = read_stream(store, &path, limits.max_value_bytes, "max_value_bytes")?;
-    let v = propstream::decode_stream(ptype, &bytes, codepage).map_err(|d| Error::corrupt(&path, d))?;
+    decode_value(ptype, &bytes, codepage, limits, || path.clone())
+}
+
+/// Decodes the bytes of a (not multi-valued variable-length) value stream.
+fn decode_value(
+    ptype: PropType,
+    bytes: &[u8],
+    codepage: u32,
+    limits: &Limits,
+    path: impl Fn() -> String,
+) -> Result<PropValue> {
+    let v = propstream::decode_stream(ptype, bytes, codepage).map_err(|d| Error::corrupt(&path(), d))?;
     let n = v.value_count() as u64;
     if ptype.is_multi() && n > limits.max_mv_values as u64 {
         return Err(Error::LimitExceeded {
             limit: "max_mv_values",
             value: n,
             max: limits.max_mv_values as u64,
-            path,
+            path: path(),
         });
     }
     Ok(v)

@@ -10,7 +10,7 @@ use crate::prop::{PropAttr, PropTag, PropValue};
 use super::backing::ReadSeek;
 use super::engine::{Ctx, FileKey};
 use super::load;
-use super::state::{Spill, Val};
+use super::state::{Source, Spill, Val};
 use super::{Inner, NodeKey};
 
 /// Where a value comes from, decided under the state borrow.
@@ -20,7 +20,7 @@ enum Fetch {
     /// In the compound file: read under a lease.
     Stored {
         file: FileKey,
-        path: String,
+        source: Source,
         tag: PropTag,
         codepage: u32,
         limits: Limits,
@@ -49,7 +49,7 @@ impl Inner {
             }
             Val::Stored | Val::StoredMv => Fetch::Stored {
                 file,
-                path: origin.stored_source("?", "a value")?.path,
+                source: origin.stored_source("?", "a value")?,
                 tag,
                 codepage,
                 limits: self
@@ -134,13 +134,14 @@ impl<'a> Ctx<'a> {
             Some(Fetch::Ready(v)) => Ok(Some(v)),
             Some(Fetch::Stored {
                 file,
-                path,
+                source,
                 tag,
                 codepage,
                 limits,
             }) => {
                 let mut lease = self.lease(file)?;
-                load::read_value(&mut lease.store(), &path, tag, codepage, &limits).map(Some)
+                let located = source.located.as_deref();
+                load::read_value(&mut lease.store(), &source.path, located, tag, codepage, &limits).map(Some)
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::prop::{tags, PropTag, PropType, PropValue};
 
 use super::engine::Ctx;
 use super::load;
-use super::state::{PropBag, PropEntry, RecipientState, Recipients, Val};
+use super::state::{PropBag, PropEntry, RecipientState, Recipients, Source, Val};
 use super::{Inner, NodeKey};
 
 /// One change of ModifyRecipients, with row numbers already checked to
@@ -202,6 +202,14 @@ impl Inner {
     }
 }
 
+/// A recipient row as [`Ctx::recipient_columns`] plans it: the values in
+/// memory, and `None` for those to read from the file.
+struct PendingRow {
+    num: u32,
+    source: Option<Source>,
+    cells: Vec<(PropTag, Option<PropValue>)>,
+}
+
 impl Ctx<'_> {
     /// Reads the recipient storages of `msg` on first use (outside the
     /// state borrow). Lenient reading skips a storage that cannot be read
@@ -252,36 +260,51 @@ impl Ctx<'_> {
     /// are not read.
     pub(crate) fn recipient_columns(&self, msg: NodeKey, columns: Option<&[u16]>) -> Result<Vec<RawRow>> {
         self.load_recipients(msg)?;
+        // Under the state borrow, only what the rows will show: the values
+        // in memory, and where the others are.
         let (rows, file, codepage, limits) = {
             let st = self.state()?;
-            (
-                st.loaded_rows(msg)?.clone(),
-                st.message(msg)?.file,
-                st.codepage(msg),
-                st.limits(msg),
-            )
+            let rows: Vec<PendingRow> = st
+                .loaded_rows(msg)?
+                .iter()
+                .map(|r| PendingRow {
+                    num: r.num,
+                    source: r.origin.source.clone(),
+                    cells: r
+                        .props
+                        .map
+                        .values()
+                        .filter(|e| columns.is_none_or(|c| c.contains(&e.tag.id())))
+                        .filter_map(|e| match &e.val {
+                            Val::Value(v) => Some((e.tag, Some(v.clone()))),
+                            Val::Stored | Val::StoredMv => Some((e.tag, None)),
+                            _ => None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            (rows, st.message(msg)?.file, st.codepage(msg), st.limits(msg))
         };
         let mut out = Vec::with_capacity(rows.len());
         let mut lease = None;
         for r in rows {
-            let mut props = Vec::with_capacity(r.props.map.len() + 1);
-            for e in r.props.map.values() {
-                if columns.is_some_and(|c| !c.contains(&e.tag.id())) {
-                    continue;
-                }
-                let v = match &e.val {
-                    Val::Value(v) => v.clone(),
-                    Val::Stored | Val::StoredMv => {
+            let mut props = Vec::with_capacity(r.cells.len() + 1);
+            for (tag, v) in r.cells {
+                let v = match v {
+                    Some(v) => v,
+                    None => {
                         let l = match &mut lease {
                             Some(l) => l,
                             None => lease.insert(self.lease(file)?),
                         };
-                        let path = r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                        load::read_value(&mut l.store(), &path, e.tag, codepage, &limits)?
+                        let (path, located) = match &r.source {
+                            Some(s) => (s.path.as_str(), s.located.as_deref()),
+                            None => ("", None),
+                        };
+                        load::read_value(&mut l.store(), path, located, tag, codepage, &limits)?
                     }
-                    _ => continue,
                 };
-                props.push((e.tag, v));
+                props.push((tag, v));
             }
             if !props.iter().any(|(t, _)| t.id() == tags::ROWID.id()) {
                 props.push((tags::ROWID.tag(), PropValue::Long(r.num as i32)));
@@ -316,17 +339,13 @@ impl Ctx<'_> {
         let name_tag = tags::DISPLAY_NAME.tag();
         let (stored, file, codepage, limits) = {
             let st = self.state()?;
-            let stored: Vec<(u32, String, PropTag)> = st
+            let stored: Vec<(u32, Option<Source>, PropTag)> = st
                 .loaded_rows(msg)?
                 .iter()
                 .filter_map(|r| match r.props.find(name_tag) {
                     Some(PropEntry {
                         tag, val: Val::Stored, ..
-                    }) => Some((
-                        r.num,
-                        r.origin.source.as_ref().map(|s| s.path.clone()).unwrap_or_default(),
-                        *tag,
-                    )),
+                    }) => Some((r.num, r.origin.source.clone(), *tag)),
                     _ => None,
                 })
                 .collect();
@@ -337,8 +356,12 @@ impl Ctx<'_> {
             return Ok(names);
         }
         let mut lease = self.lease(file)?;
-        for (num, path, tag) in stored {
-            match load::read_value(&mut lease.store(), &path, tag, codepage, &limits)? {
+        for (num, source, tag) in stored {
+            let (path, located) = match &source {
+                Some(s) => (s.path.as_str(), s.located.as_deref()),
+                None => ("", None),
+            };
+            match load::read_value(&mut lease.store(), path, located, tag, codepage, &limits)? {
                 PropValue::Unicode(s) => names.insert(num, s),
                 PropValue::String8(s) => names.insert(num, s.to_string_lossy()),
                 _ => None,

@@ -20,6 +20,32 @@ pub(crate) struct Source {
     pub(crate) file: Key<FileState>,
     /// The storage path of the object (`/` for a top-level message).
     pub(crate) path: String,
+    /// The entries of the object's value streams, when the file was read
+    /// through oxmsg's index: a value is then read without a path lookup.
+    pub(crate) located: Option<Arc<Located>>,
+}
+
+/// The value streams of one storage of an indexed file, found while listing
+/// the storage (stream names resolved once per object).
+#[derive(Debug)]
+pub(crate) struct Located {
+    /// [`IndexedFile::identity`](crate::compound::indexed::IndexedFile::identity)
+    /// of the file the ids belong to.
+    pub(crate) file: u64,
+    /// `(tag, entry)` of each `__substg1.0_TTTTTTTT` stream, by tag; a tag
+    /// named twice (names differing in case) is left out and found by path.
+    pub(crate) streams: Vec<(u32, crate::compound::index::EntryId)>,
+}
+
+impl Located {
+    /// The entry of the value stream of `tag`, if this file is `file`.
+    pub(crate) fn stream(&self, file: u64, tag: u32) -> Option<crate::compound::index::EntryId> {
+        if self.file != file {
+            return None;
+        }
+        let i = self.streams.binary_search_by_key(&tag, |&(t, _)| t).ok()?;
+        self.streams.get(i).map(|&(_, id)| id)
+    }
 }
 
 /// Bytes written through a property stream, in memory or in a temporary
