@@ -145,7 +145,7 @@ impl IndexedFile {
             return Err(io::Error::other("not the bytes the message was opened over"));
         }
         match self.index.entry(id) {
-            Some(e) if e.is_stream() && e.len() == 0 => Ok(Cow::Borrowed(&[])),
+            Some(e) if e.is_stream() && e.is_empty() => Ok(Cow::Borrowed(&[])),
             Some(e) if e.is_stream() => self.index.stream_bytes(bytes, id),
             _ => Err(io::Error::new(
                 io::ErrorKind::NotFound,

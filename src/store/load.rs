@@ -199,7 +199,7 @@ fn load_props(
         )?),
     };
     let max_entries = (limits.max_property_stream_bytes / 16) as usize;
-    let parsed = propstream::parse(&bytes, kind, max_entries).map_err(|d| Error::corrupt(&prop_path(), d))?;
+    let parsed = propstream::parse(&bytes, kind, max_entries).map_err(|d| Error::corrupt(prop_path(), d))?;
     drop(bytes);
 
     let mut warnings = Vec::new();
@@ -447,7 +447,7 @@ fn decode_value(
     limits: &Limits,
     path: impl Fn() -> String,
 ) -> Result<PropValue> {
-    let v = propstream::decode_stream(ptype, bytes, codepage).map_err(|d| Error::corrupt(&path(), d))?;
+    let v = propstream::decode_stream(ptype, bytes, codepage).map_err(|d| Error::corrupt(path(), d))?;
     let n = v.value_count() as u64;
     if ptype.is_multi() && n > limits.max_mv_values as u64 {
         return Err(Error::LimitExceeded {
