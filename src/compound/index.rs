@@ -975,10 +975,16 @@ fn parse_dir_entry(raw: &[u8], major_version: u16) -> io::Result<DirEntry> {
 /// in a string with room for the upper-cased copy [`Name`] appends.
 fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
     let field = raw.get(..2 * units).ok_or_else(truncated)?;
-    let mut name = String::with_capacity(2 * units);
+    // Nearly every name is ASCII: gathered on the stack, then one
+    // allocation with room for the upper-cased copy `Name` appends.
+    let mut ascii = [0u8; 32];
+    let mut n = 0;
     for unit in field.chunks_exact(2) {
-        match unit {
-            [low, 0] if *low < 0x80 => name.push(char::from(*low)),
+        match (unit, ascii.get_mut(n)) {
+            ([low, 0], Some(slot)) if *low < 0x80 => {
+                *slot = *low;
+                n += 1;
+            }
             _ => {
                 let code_units = field.chunks_exact(2).map(|unit| le_u16(unit, 0));
                 return char::decode_utf16(code_units)
@@ -987,6 +993,8 @@ fn decode_name(raw: &[u8], units: usize) -> io::Result<String> {
             }
         }
     }
+    let mut name = String::with_capacity(2 * n);
+    name.push_str(std::str::from_utf8(&ascii[..n]).unwrap_or_default());
     Ok(name)
 }
 
@@ -1117,15 +1125,25 @@ fn build_lookup(entries: &[DirEntry]) -> Vec<(EntryId, u64, EntryId)> {
         .into_iter()
         .map(|(parent, child, order)| (parent, key(child).map_or(0, |k| k.hash()), order, child))
         .collect();
-    by_hash.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| match (key(a.3), key(b.3)) {
-                (Some(ka), Some(kb)) => ka.cmp_key(&kb),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .then(a.2.cmp(&b.2))
-    });
+    // Sorted by (parent, hash, insertion order); then the rare runs of one
+    // parent and hash (a name twice, or a collision) by key and insertion
+    // order.
+    by_hash.sort_unstable_by_key(|&(parent, hash, order, _)| (parent, hash, order));
+    let mut start = 0;
+    while start < by_hash.len() {
+        let head = (by_hash[start].0, by_hash[start].1);
+        let run = by_hash[start..].iter().take_while(|e| (e.0, e.1) == head).count();
+        if run > 1 {
+            by_hash[start..start + run].sort_by(|a, b| {
+                match (key(a.3), key(b.3)) {
+                    (Some(ka), Some(kb)) => ka.cmp_key(&kb),
+                    _ => std::cmp::Ordering::Equal,
+                }
+                .then(a.2.cmp(&b.2))
+            });
+        }
+        start += run;
+    }
     let mut lookup: Vec<(EntryId, u64, EntryId)> = Vec::with_capacity(by_hash.len());
     for (parent, hash, _, child) in by_hash {
         match lookup.last_mut() {

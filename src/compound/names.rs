@@ -67,12 +67,24 @@ impl Name {
     /// name made with room for them is not reallocated).
     pub(crate) fn from_string(mut text: String) -> Name {
         let name_len = text.len();
+        if text.is_ascii() && name_len <= 64 {
+            // One UTF-16 unit per byte; upper-cased on the stack, appended once.
+            let mut upper = [0u8; 64];
+            let upper = &mut upper[..name_len];
+            upper.copy_from_slice(text.as_bytes());
+            upper.make_ascii_uppercase();
+            let hash = hash_code_points(upper.iter().map(|&b| u32::from(b)));
+            text.push_str(std::str::from_utf8(upper).unwrap_or_default());
+            return Name {
+                text,
+                name_len,
+                utf16_len: name_len,
+                hash,
+            };
+        }
         let utf16_len = text.encode_utf16().count();
         if text.is_ascii() {
-            for i in 0..name_len {
-                let upper = text.as_bytes().get(i).map_or(b'?', u8::to_ascii_uppercase);
-                text.push(char::from(upper));
-            }
+            text.push_str(&text.to_ascii_uppercase());
         } else {
             let upper: String = text.chars().map(cfb_uppercase).collect();
             text.push_str(&upper);

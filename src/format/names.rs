@@ -46,33 +46,46 @@ pub(crate) fn attachment_storage(num: u32) -> String {
 /// (case-insensitive, as compound-file names are); `None` when the name is
 /// not one, or its number is not 8 hex digits.
 pub(crate) fn child_number(name: &str, prefix: &str) -> Option<u32> {
-    if name.len() != prefix.len() + 8 || !name.is_char_boundary(prefix.len()) {
+    let bytes = name.as_bytes();
+    if bytes.len() != prefix.len() + 8 {
         return None;
     }
-    let (head, digits) = name.split_at(prefix.len());
-    if !head.eq_ignore_ascii_case(prefix) || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let (head, digits) = bytes.split_at(prefix.len());
+    if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
         return None;
     }
-    u32::from_str_radix(digits, 16).ok()
+    hex8(digits)
+}
+
+/// Eight hex digits (either case) as a number; `None` for anything else.
+fn hex8(digits: &[u8]) -> Option<u32> {
+    if digits.len() != 8 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &b| {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u32::from(d))
+    })
 }
 
 /// Parses a value-stream name: `__substg1.0_TTTTTTTT` gives `(tag, None)`,
 /// `__substg1.0_TTTTTTTT-NNNNNNNN` gives `(tag, Some(index))`.
 pub(crate) fn parse_value_stream(name: &str) -> Option<(PropTag, Option<u32>)> {
-    let rest = name
-        .get(..SUBSTG_PREFIX.len())
-        .filter(|h| h.eq_ignore_ascii_case(SUBSTG_PREFIX))
-        .map(|_| &name[SUBSTG_PREFIX.len()..])?;
-    let hex = |s: &str| {
-        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            u32::from_str_radix(s, 16).ok()
-        } else {
-            None
+    let bytes = name.as_bytes();
+    let (head, rest) = bytes.split_at_checked(SUBSTG_PREFIX.len())?;
+    if !head.eq_ignore_ascii_case(SUBSTG_PREFIX.as_bytes()) {
+        return None;
+    }
+    match rest {
+        [tag @ ..] if tag.len() == 8 => Some((PropTag(hex8(tag)?), None)),
+        [tag @ .., b'-', _, _, _, _, _, _, _, _] if tag.len() == 8 => {
+            Some((PropTag(hex8(tag)?), Some(hex8(&rest[9..])?)))
         }
-    };
-    match rest.len() {
-        8 => Some((PropTag(hex(rest)?), None)),
-        17 if rest.as_bytes()[8] == b'-' => Some((PropTag(hex(&rest[..8])?), Some(hex(&rest[9..])?))),
         _ => None,
     }
 }
@@ -110,6 +123,26 @@ mod tests {
             Some((PropTag(0x8003_101F), Some(10)))
         );
         assert_eq!(parse_value_stream("__substg1.0_xyz"), None);
+        // Exactly 8 hex digits, and 8 more after a hyphen: no sign, no
+        // space, no other separator, no ninth digit.
+        for bad in [
+            "__substg1.0_+037001F",
+            "__substg1.0_0037001F ",
+            "__substg1.0_0037001G",
+            "__substg1.0_0037001F_0000000A",
+            "__substg1.0_0037001F-000000A",
+            "__substg1.0_0037001F0",
+            "__substg1.0_",
+            "__substg1.0",
+        ] {
+            assert_eq!(parse_value_stream(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_value_stream("__SUBSTG1.0_FFFFFFFF-ffffffff"),
+            Some((PropTag(u32::MAX), Some(u32::MAX)))
+        );
+        assert_eq!(child_number("__recip_version1.0_#+0000001", RECIP_PREFIX), None);
+        assert_eq!(child_number("__RECIP_VERSION1.0_#0000000A", RECIP_PREFIX), Some(10));
         assert_eq!(join("/", "a"), "/a");
         assert_eq!(join("/a", "b"), "/a/b");
     }
