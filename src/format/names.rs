@@ -82,7 +82,7 @@ pub(crate) fn parse_value_stream(name: &str) -> Option<(PropTag, Option<u32>)> {
         return None;
     }
     match rest {
-        [tag @ ..] if tag.len() == 8 => Some((PropTag(hex8(tag)?), None)),
+        tag if tag.len() == 8 => Some((PropTag(hex8(tag)?), None)),
         [tag @ .., b'-', _, _, _, _, _, _, _, _] if tag.len() == 8 => {
             Some((PropTag(hex8(tag)?), Some(hex8(&rest[9..])?)))
         }
