@@ -500,7 +500,10 @@ fn main() {
         "bodies: compressed RTF (MS-OXRTFCP) and de-encapsulation (MS-OXRTFEX)",
         Some(rtf.len() as u64),
         &mut [
-            ("memcpy of the RTF (floor)", Box::new(|| black_box(rtf.clone()).len() as u64)),
+            (
+                "memcpy of the RTF (floor)",
+                Box::new(|| black_box(rtf.clone()).len() as u64),
+            ),
             (
                 "decompress",
                 Box::new(|| {

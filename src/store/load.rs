@@ -103,19 +103,23 @@ impl ChildScan {
                 }
             }
         }
-        scan.streams.sort_unstable_by_key(|&(t, _)| t);
-        // A tag named twice: present, but found by path as before.
-        let mut i = 1;
-        while i < scan.streams.len() {
-            if scan.streams[i - 1].0 == scan.streams[i].0 {
-                scan.streams[i - 1].1 = None;
-                scan.streams.remove(i);
-            } else {
-                i += 1;
-            }
-        }
-        scan.storages.sort_unstable();
+        scan.finish();
         Ok(scan)
+    }
+
+    /// Sorts what [`ChildScan::add`] gathered, for lookups by tag.
+    fn finish(&mut self) {
+        self.streams.sort_unstable_by_key(|&(t, _)| t);
+        // A tag named twice (names differing in case): present, but read
+        // by path, which finds the entry `cfb` would.
+        self.streams.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = None;
+            }
+            same
+        });
+        self.storages.sort_unstable();
     }
 
     fn has_stream(&self, tag: u32) -> bool {
@@ -135,8 +139,9 @@ impl ChildScan {
     }
 }
 
-/// Reads stream `id` of the indexed file behind `store` when `located`
-/// belongs to it; `None` when the value must be read by path.
+/// Reads stream `id` of the indexed file behind `store` when that file is
+/// `file` (the identity the id was found in); `None` when there is no id or
+/// another file is behind `store`: the stream is then read by path.
 fn read_located<'v>(
     store: &'v StoreView<'_, '_>,
     file: Option<u64>,
@@ -458,4 +463,62 @@ fn decode_value(
         });
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_of(children: &[(&str, bool)]) -> ChildScan {
+        let mut scan = ChildScan {
+            indexed: Some(7),
+            ..ChildScan::default()
+        };
+        for (i, (name, is_stream)) in children.iter().enumerate() {
+            scan.add(name, *is_stream, Some(i as EntryId + 1));
+        }
+        scan.finish();
+        scan
+    }
+
+    #[test]
+    fn one_pass_finds_streams_storages_and_rows_case_insensitively() {
+        let scan = scan_of(&[
+            ("__properties_version1.0", true),
+            ("__substg1.0_0037001f", true),
+            ("__SUBSTG1.0_1000001F", true),
+            ("__substg1.0_8003101F-00000000", true),
+            ("__substg1.0_3701000D", false),
+            ("__recip_version1.0_#0000000A", false),
+            ("__attach_version1.0_#00000001", false),
+            ("__substg1.0_3701000D", true),
+            ("__recip_version1.0_#00000002", true),
+        ]);
+        assert_eq!(scan.properties, Some(Some(1)));
+        // Element streams of multi-valued properties are not value streams.
+        assert_eq!(
+            scan.streams,
+            vec![(0x0037_001F, Some(2)), (0x1000_001F, Some(3)), (0x3701_000D, Some(8))]
+        );
+        assert!(scan.has_storage(0x3701_000D) && scan.has_stream(0x3701_000D));
+        assert_eq!(scan.recipients, vec![10], "a stream is not a recipient storage");
+        assert_eq!(scan.attachments, vec![1]);
+        let located = scan.located().unwrap();
+        assert_eq!(located.stream(7, 0x0037_001F), Some(2));
+        assert_eq!(located.stream(8, 0x0037_001F), None, "ids of another file");
+    }
+
+    #[test]
+    fn a_name_given_twice_is_present_but_read_by_path() {
+        let scan = scan_of(&[
+            ("__substg1.0_0037001F", true),
+            ("__substg1.0_0037001f", true),
+            ("__properties_version1.0", true),
+            ("__PROPERTIES_VERSION1.0", true),
+        ]);
+        assert!(scan.has_stream(0x0037_001F));
+        assert_eq!(scan.streams, vec![(0x0037_001F, None)]);
+        assert_eq!(scan.properties, Some(None));
+        assert_eq!(scan.located().unwrap().stream(7, 0x0037_001F), None);
+    }
 }
