@@ -169,3 +169,33 @@ fn empty_or_broken_message_parts_give_a_message() {
         assert!(String::from_utf8_lossy(&back).contains("Subject: outer"));
     }
 }
+
+/// The attachment data of the one by-value attachment named `name`.
+fn attachment_data<A: oxmsg::Access>(msg: &oxmsg::Message<'_, A>, name: &str) -> Vec<u8> {
+    let att = msg
+        .attachments()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.filename().unwrap().as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no attachment {name}"));
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(&mut att.data().unwrap(), &mut data).unwrap();
+    data
+}
+
+#[test]
+fn quoted_printable_attachments_decode_as_rfc_2045_says() {
+    // The shape of flanker's torture test: a non-text part in
+    // quoted-printable with a hard line break (RFC 2045 6.7 rule 4: it
+    // stands for CR LF) and a soft line break right before the boundary
+    // (the last octet before it is data).
+    for eol in ["\n", "\r\n"] {
+        let eml = "From: a@example.com\nSubject: qp\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee the image\n--b\nContent-Type: image/gif; name=i.gif\nContent-Transfer-Encoding: quoted-printable\n\nGIF=01=02\n=03;=\n--b\nContent-Type: application/octet-stream; name=t.bin\nContent-Transfer-Encoding: quoted-printable\n\nend =\n--b--\n"
+            .replace('\n', eol);
+        let session = Session::new();
+        let (msg, report) = session.open_eml(eml.as_bytes()).unwrap();
+        assert!(report.is_empty(), "{report}");
+        assert_eq!(attachment_data(&msg, "i.gif"), b"GIF\x01\x02\r\n\x03;", "{eol:?}");
+        assert_eq!(attachment_data(&msg, "t.bin"), b"end ", "{eol:?}");
+    }
+}
