@@ -199,3 +199,48 @@ fn quoted_printable_attachments_decode_as_rfc_2045_says() {
         assert_eq!(attachment_data(&msg, "t.bin"), b"end ", "{eol:?}");
     }
 }
+
+#[test]
+fn an_html_body_with_bare_equals_in_its_quoted_printable_is_the_html_body() {
+    // The shape of stalwart's thirdparty/019 (Thunderbird): the HTML of a
+    // multipart/related inside a multipart/alternative, quoted-printable with
+    // `=` signs left unencoded. mail-parser sets it aside as an attachment;
+    // the MIME structure says it is the HTML body (RFC 2046 5.1.4, RFC 2387),
+    // and RFC 2045 6.7 note 2 says to keep such an `=` as written.
+    let eml = b"From: a@example.com\nTo: b@example.com\nSubject: qp html\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: multipart/alternative; boundary=\"a\"\n\n--a\nContent-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: quoted-printable\n\nSearch for h=E4h=E4\n\n--a\nContent-Type: multipart/related; boundary=\"r\"\n\n--r\nContent-Type: text/html; charset=windows-1252\nContent-Transfer-Encoding: quoted-printable\n\n<html><body text=\"#000000\">\n<p>Search for h=F6h=F6</p><img src=\"cid:img@x\" alt=\"\">\n</body></html>\n\n--r\nContent-Type: image/png; name=\"i.png\"\nContent-Transfer-Encoding: base64\nContent-ID: <img@x>\nContent-Disposition: inline; filename=\"i.png\"\n\niVBORw0KGgo=\n--r--\n\n--a--\n\n--m\nContent-Type: image/png; name=\"attach2.png\"\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=\"attach2.png\"\n\niVBORw0KGgo=\n--m--\n";
+    let session = Session::new();
+    let (msg, report) = session.open_eml(&eml[..]).unwrap();
+    let html = "<html><body text=\"#000000\">\n<p>Search for h\u{f6}h\u{f6}</p><img src=\"cid:img@x\" alt=\"\">\n</body></html>\n";
+    assert_eq!(msg.body_html().unwrap().as_deref(), Some(html));
+    // PR_HTML holds the part's own octets (windows-1252), decoded.
+    assert_eq!(
+        msg.get(tags::HTML).unwrap().as_deref(),
+        Some(&encoding_rs::WINDOWS_1252.encode(html).0[..])
+    );
+    assert_eq!(msg.get(tags::INTERNET_CPID).unwrap(), Some(1252));
+    assert_eq!(
+        msg.body_text().unwrap().as_deref().map(str::trim),
+        Some("Search for h\u{e4}h\u{e4}")
+    );
+    // The two images, the one the HTML shows hidden; no text/html attachment.
+    let atts = msg.attachments().unwrap();
+    let names: Vec<_> = atts.iter().map(|a| a.filename().unwrap()).collect();
+    assert_eq!(names, [Some("i.png".to_string()), Some("attach2.png".to_string())]);
+    assert!(atts[0].is_hidden().unwrap() && !atts[1].is_hidden().unwrap());
+    // The damage is reported once, for what it is.
+    let damage: Vec<_> = report.of_kind(LossKind::MalformedMime).collect();
+    assert_eq!(damage.len(), 1, "{report}");
+    assert!(damage[0].detail.contains("quoted-printable"), "{report}");
+
+    // The same for a text/plain body in multipart/mixed.
+    let eml = b"From: a@example.com\nSubject: qp text\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\na=b c=C3=A9\n--m\nContent-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--m--\n";
+    let (msg, _) = session.open_eml(&eml[..]).unwrap();
+    assert_eq!(msg.body_text().unwrap().as_deref(), Some("a=b c\u{e9}"));
+    let names: Vec<_> = msg
+        .attachments()
+        .unwrap()
+        .iter()
+        .map(|a| a.filename().unwrap())
+        .collect();
+    assert_eq!(names, [Some("a.pdf".to_string())]);
+}

@@ -95,11 +95,6 @@ const OPEN_EML_DIFFERENCES: &[(&str, &str)] = &[
          a Unicode string, so the bytes are kept replaced (U+FFFD), and the report says so",
     ),
     (
-        "stalwart__thirdparty_019",
-        "not investigated yet: its quoted-printable windows-1252 HTML part comes back as an attachment \
-         still quoted-printable-encoded (272 bytes by Python, 276 in the round trip)",
-    ),
-    (
         "mimekit__multipart-no-end-boundary",
         "the last part has no closing boundary: the round trip's HTML has one more trailing LF than \
          Python reads in the original (where the part ends is undefined, RFC 2046 5.1.1)",
@@ -854,4 +849,17 @@ fn quoted_printable_parts_of_the_corpus_decode_as_rfc_2045_says() {
     assert!(audio
         .iter()
         .all(|d| common::sha256_hex(d) == "582273bad722a745d81a088ef4974c73d768c9016099991fc648e642608f5acd"));
+
+    // stalwart__thirdparty_019: the text/html of multipart/related in
+    // multipart/alternative, quoted-printable with bare `=` (RFC 2045 6.7
+    // note 2: kept as written), is the HTML body, not an attachment.
+    let (msg, _) = session.open_eml(&read("stalwart__thirdparty_019.eml")[..]).unwrap();
+    let html = msg.body_html().unwrap().expect("an HTML body");
+    assert!(html.contains("<p><tt>Search for h\u{f6}h\u{f6}</tt></p>"), "{html}");
+    assert!(html.contains("<body text=\"#000000\" bgcolor=\"#FFFFFF\">"), "{html}");
+    assert_eq!(msg.get(tags::HTML).unwrap().map(|h| h.len()), Some(272));
+    let atts = msg.attachments().unwrap();
+    let names: Vec<_> = atts.iter().map(|a| a.filename().unwrap().unwrap_or_default()).collect();
+    assert_eq!(names, ["kigaaldcbanejcbi.png", "attach2.png"]);
+    assert!(atts[0].is_hidden().unwrap(), "the image the HTML shows is hidden");
 }

@@ -493,16 +493,28 @@ fn fill<A: Writable>(
     }
 
     // Bodies: the first text/plain and text/html body parts.
-    let text_id = m.text_body.iter().copied().find(|&i| {
-        m.parts
-            .get(i as usize)
-            .is_some_and(|p| matches!(p.body, PartType::Text(_)))
-    });
-    let html_id = m.html_body.iter().copied().find(|&i| {
-        m.parts
-            .get(i as usize)
-            .is_some_and(|p| matches!(p.body, PartType::Html(_)))
-    });
+    // mail-parser sets a body part whose transfer encoding is damaged aside
+    // as an attachment: then the part the MIME structure makes the body is.
+    let text_id = m
+        .text_body
+        .iter()
+        .copied()
+        .find(|&i| {
+            m.parts
+                .get(i as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+        })
+        .or_else(|| mime_read::body_by_structure(&m.parts, "plain"));
+    let html_id = m
+        .html_body
+        .iter()
+        .copied()
+        .find(|&i| {
+            m.parts
+                .get(i as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Html(_)))
+        })
+        .or_else(|| mime_read::body_by_structure(&m.parts, "html"));
     let text_part = text_id.and_then(|i| m.parts.get(i as usize));
     let html_part = html_id.and_then(|i| m.parts.get(i as usize));
     for p in [text_part, html_part].into_iter().flatten() {
@@ -511,7 +523,11 @@ fn fill<A: Writable>(
             report.add(
                 LossKind::MalformedMime,
                 &here,
-                "a body part had a bad transfer encoding: read as far as it went",
+                if mime_read::is_quoted_printable(p) {
+                    "a body part's quoted-printable has an `=` that starts no escape: kept as written (RFC 2045 6.7)"
+                } else {
+                    "a body part had a bad transfer encoding: read as far as it went"
+                },
             );
         }
     }
@@ -589,6 +605,7 @@ fn fill<A: Writable>(
             files.push(i);
         }
     }
+    files.retain(|i| !chosen.contains(i));
     files.sort_unstable();
     files.dedup();
     for (n, &i) in files.iter().enumerate() {

@@ -1,8 +1,9 @@
 //! Where `mail-parser` reads MIME differently from the RFCs, the reading
 //! `open_eml` uses instead: quoted-printable decoded as RFC 2045 6.7 asks
-//! of a robust decoder.
+//! of a robust decoder, and the body parts found by MIME structure
+//! (RFC 2046) when `mail-parser` set a body part aside.
 
-use mail_parser::{MessagePart, MimeHeaders};
+use mail_parser::{MessagePart, MimeHeaders, PartType};
 
 /// Quoted-printable data (the part's body, without the line break that
 /// belongs to the boundary after it, RFC 2046 5.1.1), decoded as RFC 2045
@@ -86,6 +87,60 @@ pub(super) fn content_type(part: &MessagePart<'_>) -> String {
     part.content_type()
         .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
         .unwrap_or_else(|| "text/plain".into())
+}
+
+/// The part that is the message's `text/<subtype>` body by MIME structure:
+/// the root when it is such a part; in multipart/alternative the last
+/// alternative that has one (RFC 2046 5.1.4: the last is the preferred); in
+/// multipart/related its root part (RFC 2387 3.2: the `start` parameter, else
+/// the first part); in any other multipart its first part (RFC 2046 5.1.3).
+/// A part that is an attachment (RFC 2183 `attachment`, or a file name) is
+/// not a body.
+///
+/// `open_eml` asks only when `mail-parser` found no such body: it sets a
+/// part aside as an attachment when its transfer encoding is damaged
+/// (quoted-printable with a bare `=`), even where the structure says it is
+/// the body.
+pub(super) fn body_by_structure(parts: &[MessagePart<'_>], subtype: &str) -> Option<u32> {
+    fn find(parts: &[MessagePart<'_>], id: u32, subtype: &str, depth: u32) -> Option<u32> {
+        let part = parts.get(id as usize)?;
+        if depth > 64 {
+            return None;
+        }
+        let ctype = content_type(part);
+        match &part.body {
+            PartType::Multipart(children) => {
+                if ctype == "multipart/alternative" {
+                    children.iter().rev().find_map(|&c| find(parts, c, subtype, depth + 1))
+                } else if ctype == "multipart/related" {
+                    let start = part
+                        .content_type()
+                        .and_then(|ct| ct.attribute("start"))
+                        .map(|s| s.trim().trim_start_matches('<').trim_end_matches('>').to_string());
+                    let root = start
+                        .and_then(|s| {
+                            children.iter().copied().find(|&c| {
+                                parts
+                                    .get(c as usize)
+                                    .and_then(|p| p.content_id())
+                                    .is_some_and(|cid| cid.trim().trim_start_matches('<').trim_end_matches('>') == s)
+                            })
+                        })
+                        .or_else(|| children.first().copied())?;
+                    find(parts, root, subtype, depth + 1)
+                } else {
+                    find(parts, *children.first()?, subtype, depth + 1)
+                }
+            }
+            PartType::Message(_) => None,
+            _ => {
+                let attachment = part.content_disposition().is_some_and(|d| d.is_attachment())
+                    || part.attachment_name().is_some_and(|n| !n.trim().is_empty());
+                (ctype == format!("text/{subtype}") && !attachment).then_some(id)
+            }
+        }
+    }
+    find(parts, 0, subtype, 0)
 }
 
 #[cfg(test)]
