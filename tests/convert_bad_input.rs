@@ -244,3 +244,81 @@ fn an_html_body_with_bare_equals_in_its_quoted_printable_is_the_html_body() {
         .collect();
     assert_eq!(names, [Some("a.pdf".to_string())]);
 }
+
+/// What a reader of the report expects to see for a named property: its
+/// property set's name (else its GUID), its LID or quoted string name, and
+/// its MS-OXPROPS name when there is one. Built from the message's own
+/// name map (`named_props`), not from the report.
+fn named_labels<A: oxmsg::Access>(m: &oxmsg::Message<'_, A>) -> Vec<String> {
+    use oxmsg::prop::names::{named_prop_name, property_set_name};
+    let present: Vec<u16> = m.prop_list().unwrap().iter().map(|t| t.id()).collect();
+    m.named_props()
+        .unwrap()
+        .into_iter()
+        .filter(|(id, n)| present.contains(id) && !n.is_internet_header() && !n.matches(&oxmsg::named::KEYWORDS.name()))
+        .map(|(_, n)| {
+            let set = property_set_name(&n.guid).map_or_else(|| n.guid.to_string(), str::to_string);
+            match named_prop_name(&n.guid, &n.name) {
+                Some(known) => format!("{set}:{} ({known})", n.name),
+                None => format!("{set}:{}", n.name),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn named_properties_without_a_header_are_one_loss_per_message_naming_them() {
+    use oxmsg::named::{self, NamedProp, PS_PUBLIC_STRINGS};
+    let session = Session::new();
+    let msg = session.opener().create_in_memory().unwrap();
+    msg.set(tags::SUBJECT, "named").unwrap();
+    msg.set_named(named::REMINDER_SET, true).unwrap();
+    msg.set_named(named::INTERNET_ACCOUNT_NAME, "work").unwrap();
+    for i in 0..13 {
+        let name = NamedProp::string(PS_PUBLIC_STRINGS, format!("x-custom-{i:02}"));
+        msg.set_named_value(&name, oxmsg::PropValue::Long(i)).unwrap();
+    }
+    // Carried by headers (Keywords, X-Mailer): not losses.
+    msg.set_named(named::KEYWORDS, vec!["Blue".to_string()]).unwrap();
+    msg.set_named(named::X_MAILER, "test").unwrap();
+    let att = msg.create_attachment().unwrap();
+    {
+        let mut inner = att.create_embedded().unwrap();
+        inner.set(tags::SUBJECT, "inner").unwrap();
+        inner.set_named(named::LOCATION, "Room 1").unwrap();
+        inner.save_changes().unwrap();
+    }
+    att.save_changes().unwrap();
+    drop(att);
+
+    let report = msg.to_eml(std::io::sink()).unwrap();
+    let losses: Vec<_> = report.of_kind(LossKind::NamedProperty).collect();
+    assert_eq!(losses.len(), 2, "one per message:\n{report}");
+
+    // The message: 15 names, the first 8 listed, then how many more.
+    let labels = named_labels(&msg);
+    assert_eq!(labels.len(), 15, "{labels:?}");
+    assert!(labels.contains(&"PSETID_Common:0x8503 (PidLidReminderSet)".to_string()));
+    assert!(labels.contains(&"PS_PUBLIC_STRINGS:\"x-custom-00\"".to_string()));
+    let (location, detail) = (&losses[0].location, &losses[0].detail);
+    assert_eq!(location, "message");
+    let listed = detail
+        .strip_prefix("15 named properties have no MIME header: ")
+        .and_then(|d| d.strip_suffix(", and 7 more"))
+        .unwrap_or_else(|| panic!("{detail}"));
+    let listed: Vec<&str> = listed.split(", ").collect();
+    assert_eq!(listed.len(), 8, "{detail}");
+    assert!(listed.iter().all(|l| labels.iter().any(|x| x == l)), "{detail}");
+
+    // The embedded message: its one name, in full.
+    let att = msg.open_attachment(0).unwrap();
+    let inner = att.open_embedded().unwrap();
+    assert_eq!(named_labels(&inner), ["PSETID_Appointment:0x8208 (PidLidLocation)"]);
+    assert_eq!(losses[1].location, "attachment 0/embedded/message");
+    assert_eq!(
+        losses[1].detail,
+        "1 named property has no MIME header: PSETID_Appointment:0x8208 (PidLidLocation)"
+    );
+    // One line per loss.
+    assert_eq!(report.to_string().lines().count(), report.losses.len());
+}
