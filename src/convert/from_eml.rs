@@ -5,6 +5,7 @@ use std::io::Read;
 
 use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
+use super::mime_read;
 use super::report::{ConversionReport, LossKind};
 use crate::access::{ReadWrite, Writable};
 use crate::error::{Error, Result};
@@ -242,6 +243,13 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
             return Cow::Owned(d);
         }
     }
+    // Quoted-printable is decoded here, from the raw part: mail-parser drops
+    // the last octet before a final soft line break and keeps a line break
+    // of a non-text part as LF (mime_read::quoted_printable).
+    if !matches!(part.body, PartType::Message(_) | PartType::Multipart(_)) && mime_read::is_quoted_printable(part) {
+        let binary = !mime_read::content_type(part).starts_with("text/");
+        return Cow::Owned(mime_read::quoted_printable(raw_body(), binary).0);
+    }
     match &part.body {
         PartType::Binary(b) | PartType::InlineBinary(b) => Cow::Borrowed(b.as_ref()),
         PartType::Text(t) | PartType::Html(t) => {
@@ -257,8 +265,6 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
                 .unwrap_or_default();
             let decoded = if part.encoding == mail_parser::Encoding::Base64 || cte == "base64" {
                 mail_parser::decoders::base64::base64_decode(raw)
-            } else if part.encoding == mail_parser::Encoding::QuotedPrintable || cte == "quoted-printable" {
-                mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
             } else {
                 Some(raw.to_vec())
             };
@@ -487,16 +493,28 @@ fn fill<A: Writable>(
     }
 
     // Bodies: the first text/plain and text/html body parts.
-    let text_id = m.text_body.iter().copied().find(|&i| {
-        m.parts
-            .get(i as usize)
-            .is_some_and(|p| matches!(p.body, PartType::Text(_)))
-    });
-    let html_id = m.html_body.iter().copied().find(|&i| {
-        m.parts
-            .get(i as usize)
-            .is_some_and(|p| matches!(p.body, PartType::Html(_)))
-    });
+    // mail-parser sets a body part whose transfer encoding is damaged aside
+    // as an attachment: then the part the MIME structure makes the body is.
+    let text_id = m
+        .text_body
+        .iter()
+        .copied()
+        .find(|&i| {
+            m.parts
+                .get(i as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+        })
+        .or_else(|| mime_read::body_by_structure(&m.parts, "plain"));
+    let html_id = m
+        .html_body
+        .iter()
+        .copied()
+        .find(|&i| {
+            m.parts
+                .get(i as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Html(_)))
+        })
+        .or_else(|| mime_read::body_by_structure(&m.parts, "html"));
     let text_part = text_id.and_then(|i| m.parts.get(i as usize));
     let html_part = html_id.and_then(|i| m.parts.get(i as usize));
     for p in [text_part, html_part].into_iter().flatten() {
@@ -505,12 +523,24 @@ fn fill<A: Writable>(
             report.add(
                 LossKind::MalformedMime,
                 &here,
-                "a body part had a bad transfer encoding: read as far as it went",
+                if mime_read::is_quoted_printable(p) {
+                    "a body part's quoted-printable has an `=` that starts no escape: kept as written (RFC 2045 6.7)"
+                } else {
+                    "a body part had a bad transfer encoding: read as far as it went"
+                },
             );
         }
     }
-    let text = text_part.and_then(|p| p.text_contents()).map(|t| t.to_string());
-    let html = html_part.and_then(|p| p.text_contents()).map(|t| t.to_string());
+    // Quoted-printable text is decoded from the raw part (leaf_bytes).
+    let body_text = |p: &mail_parser::MessagePart<'_>| {
+        if mime_read::is_quoted_printable(p) {
+            Some(mime_read::text_of(p, &leaf_bytes(m, p)))
+        } else {
+            p.text_contents().map(str::to_string)
+        }
+    };
+    let text = text_part.and_then(body_text);
+    let html = html_part.and_then(body_text);
     match (&html, &text) {
         (Some(h), t) => {
             msg.set_body_html(h)?;
@@ -575,6 +605,7 @@ fn fill<A: Writable>(
             files.push(i);
         }
     }
+    files.retain(|i| !chosen.contains(i));
     files.sort_unstable();
     files.dedup();
     for (n, &i) in files.iter().enumerate() {

@@ -9,6 +9,7 @@
 //! header blocks and signed entities).
 
 mod from_eml;
+mod mime_read;
 mod mime_write;
 mod report;
 mod to_eml;

@@ -6,7 +6,10 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LossKind {
-    /// A named property (MS-OXPROPS) that no MIME header holds.
+    /// Named properties (MS-OXPROPS) that no MIME header holds: one loss
+    /// per message (the message and each embedded message) that names
+    /// them, e.g. `2 named properties have no MIME header:
+    /// PSETID_Common:0x8503 (PidLidReminderSet), PS_PUBLIC_STRINGS:"x-tag"`.
     NamedProperty,
     /// A MAPI property of the message that no MIME header holds.
     Property,
@@ -83,7 +86,9 @@ impl fmt::Display for Loss {
 
 /// What a conversion between .msg and .eml could not carry into the target
 /// format. Nothing is dropped silently: each item the target cannot hold is
-/// one [`Loss`]. `Display` prints one line per loss.
+/// one [`Loss`], except named properties, which are one loss per message
+/// that lists them ([`LossKind::NamedProperty`]). `Display` prints one line
+/// per loss.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConversionReport {

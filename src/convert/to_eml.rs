@@ -444,7 +444,23 @@ fn write_headers<A: Access, W: Write>(
     Ok(())
 }
 
-/// One loss per named property that no header holds.
+/// How many named properties a [`LossKind::NamedProperty`] loss names
+/// before it says how many more there are.
+const NAMED_LISTED: usize = 8;
+
+/// A named property for people: its property set's name where oxmsg knows
+/// it (else the GUID), its LID or string name, and its MS-OXPROPS name where
+/// known: `PSETID_Common:0x8503 (PidLidReminderSet)`.
+fn named_label(name: &crate::prop::NamedProp) -> String {
+    let set = crate::prop::names::property_set_name(&name.guid).map_or_else(|| name.guid.to_string(), str::to_string);
+    match crate::prop::names::named_prop_name(&name.guid, &name.name) {
+        Some(known) => format!("{set}:{} ({known})", name.name),
+        None => format!("{set}:{}", name.name),
+    }
+}
+
+/// One loss for the named properties of the message that no header holds,
+/// naming them (the first [`NAMED_LISTED`], then how many more).
 fn report_named<A: Access>(msg: &Message<'_, A>, report: &mut ConversionReport, here: &str) -> Result<()> {
     let present: Vec<u16> = msg
         .prop_list()?
@@ -455,16 +471,27 @@ fn report_named<A: Access>(msg: &Message<'_, A>, report: &mut ConversionReport, 
     if present.is_empty() {
         return Ok(());
     }
+    let mut labels = Vec::new();
     for (id, name) in msg.named_props()? {
         if !present.contains(&id) || name.is_internet_header() || name.matches(&named::KEYWORDS.name()) {
             continue;
         }
-        report.add(
-            LossKind::NamedProperty,
-            here,
-            format!("named property {name} (0x{id:04X}) has no MIME header"),
-        );
+        labels.push(named_label(&name));
     }
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let n = labels.len();
+    let mut detail = if n == 1 {
+        "1 named property has no MIME header: ".to_string()
+    } else {
+        format!("{n} named properties have no MIME header: ")
+    };
+    detail.push_str(&labels[..n.min(NAMED_LISTED)].join(", "));
+    if n > NAMED_LISTED {
+        detail.push_str(&format!(", and {} more", n - NAMED_LISTED));
+    }
+    report.add(LossKind::NamedProperty, here, detail);
     Ok(())
 }
 
