@@ -113,21 +113,47 @@ fn spill_err(e: io::Error) -> Error {
 }
 
 impl Input {
-    /// The input as it was read (the runs put back in place of their markers).
-    pub(super) fn whole(&self) -> Result<Vec<u8>> {
-        let extra: u64 = self.runs.iter().map(|r| r.len).sum();
-        let cap = (self.skeleton.len() as u64 + extra).saturating_sub((self.runs.len() * MARKER_TEXT_LEN) as u64);
-        let mut out = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
-        let mut at = 0;
-        for (i, r) in self.runs.iter().enumerate() {
-            out.extend_from_slice(&self.skeleton[at..r.at]);
-            self.run_reader(i)
-                .read_to_end(&mut out)
-                .map_err(|e| Error::io(e, "reading back a base64 run of the .eml"))?;
-            at = r.at + MARKER_TEXT_LEN;
+    /// The input as it was read (the runs put back in place of their
+    /// markers), in the skeleton's own buffer, so that no more than the
+    /// input is held.
+    pub(super) fn into_whole(mut self) -> Result<Vec<u8>> {
+        let err = |e| Error::io(e, "reading back a base64 run of the .eml");
+        let mut skeleton = std::mem::take(&mut self.skeleton);
+        if self.runs.iter().any(|r| r.len < MARKER_TEXT_LEN as u64) {
+            // Only with a threshold below the marker's length (tests).
+            let mut out = Vec::new();
+            let mut at = 0;
+            for (i, r) in self.runs.iter().enumerate() {
+                out.extend_from_slice(&skeleton[at..r.at]);
+                self.run_reader(i).read_to_end(&mut out).map_err(err)?;
+                at = r.at + MARKER_TEXT_LEN;
+            }
+            out.extend_from_slice(&skeleton[at..]);
+            return Ok(out);
         }
-        out.extend_from_slice(&self.skeleton[at..]);
-        Ok(out)
+        // Every run is at least as long as its marker: from the last run to
+        // the first, the bytes after a marker move back to where they were
+        // read and the run is read in before them; nothing is moved over
+        // bytes not moved yet.
+        let grow: u64 = self.runs.iter().map(|r| r.len - MARKER_TEXT_LEN as u64).sum();
+        let old_len = skeleton.len();
+        let new_len = usize::try_from(old_len as u64 + grow)
+            .map_err(|_| Error::io(io::ErrorKind::OutOfMemory.into(), "putting the .eml together again"))?;
+        skeleton.resize(new_len, 0);
+        let mut shift = usize::try_from(grow).unwrap_or(usize::MAX);
+        let mut end = old_len;
+        for (i, r) in self.runs.iter().enumerate().rev() {
+            let len = r.len as usize;
+            let after = r.at + MARKER_TEXT_LEN;
+            skeleton.copy_within(after..end, after + shift);
+            shift -= len - MARKER_TEXT_LEN;
+            let slot = r.at + shift;
+            self.run_reader(i)
+                .read_exact(&mut skeleton[slot..slot + len])
+                .map_err(err)?;
+            end = r.at;
+        }
+        Ok(skeleton)
     }
 
     /// The bytes of run `i` as read (base64 text and line ends).
@@ -287,7 +313,7 @@ impl<R: Read> RunDecoder<R> {
         // character adds to it, anything else is skipped. The characters
         // held at the end of the new bytes:
         // (`=` is rare: counted first, which is fast, looked for only when there.)
-        let has_eq = new.iter().filter(|&&c| c == b'=').count() > 0;
+        let has_eq = new.iter().fold(false, |eq, &c| eq | (c == b'='));
         let last_eq = if has_eq {
             new.iter().rposition(|&c| c == b'=')
         } else {
@@ -347,9 +373,12 @@ fn is_alphabet(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
-/// How many characters of `b` are of the base64 alphabet.
+/// How many characters of `b` are of the base64 alphabet (counted in
+/// bytes, 255 at a time, which compilers turn into wide instructions).
 fn alphabet_count(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| is_alphabet(c)).count()
+    b.chunks(255)
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(is_alphabet(x)))))
+        .sum()
 }
 
 /// A byte of a base64 run: the alphabet and `=`.
@@ -362,7 +391,7 @@ fn b64_prefix(b: &[u8]) -> usize {
     // Most lines are base64 to the end: counted without stopping first.
     let body = b.strip_suffix(b"\n").unwrap_or(b);
     let body = body.strip_suffix(b"\r").unwrap_or(body);
-    if body.iter().filter(|&&c| !is_b64(c)).count() == 0 {
+    if !body.iter().fold(false, |bad, &c| bad | !is_b64(c)) {
         return body.len();
     }
     b.iter().take_while(|&&c| is_b64(c)).count()
@@ -374,7 +403,8 @@ fn b64_prefix(b: &[u8]) -> usize {
 #[derive(Default)]
 struct NeedleCount {
     /// The last bytes fed (up to 7).
-    tail: Vec<u8>,
+    tail: [u8; 7],
+    tail_len: usize,
     count: u64,
 }
 
@@ -382,27 +412,34 @@ impl NeedleCount {
     const NEEDLE: &'static [u8] = b"message/";
 
     fn feed(&mut self, bytes: &[u8]) {
-        let n = Self::NEEDLE.len();
+        const N: usize = 8;
         // Occurrences that start in the bytes fed before.
-        if !self.tail.is_empty() {
-            let mut joined = self.tail.clone();
-            joined.extend_from_slice(&bytes[..bytes.len().min(n - 1)]);
-            self.count += joined
-                .windows(n)
-                .filter(|w| w.eq_ignore_ascii_case(Self::NEEDLE))
-                .count() as u64;
-        }
+        let t = self.tail_len;
+        let mut joined = [0u8; 2 * (N - 1)];
+        joined[..t].copy_from_slice(&self.tail[..t]);
+        let k = bytes.len().min(N - 1);
+        joined[t..t + k].copy_from_slice(&bytes[..k]);
+        self.count += joined[..t + k]
+            .windows(N)
+            .filter(|w| w.eq_ignore_ascii_case(Self::NEEDLE))
+            .count() as u64;
         // Those within `bytes`, found by their `/`.
         self.count += bytes
             .iter()
             .enumerate()
             .filter(|&(i, &b)| {
-                b == b'/' && i + 1 >= n && bytes[i + 1 - n..i].eq_ignore_ascii_case(&Self::NEEDLE[..n - 1])
+                b == b'/' && i + 1 >= N && bytes[i + 1 - N..i].eq_ignore_ascii_case(&Self::NEEDLE[..N - 1])
             })
             .count() as u64;
-        self.tail.extend_from_slice(&bytes[bytes.len().saturating_sub(n - 1)..]);
-        let drop = self.tail.len().saturating_sub(n - 1);
-        self.tail.drain(..drop);
+        // The last 7 bytes of all fed.
+        let keep = joined[..t + k].len().min(N - 1);
+        if bytes.len() >= N - 1 {
+            self.tail.copy_from_slice(&bytes[bytes.len() - (N - 1)..]);
+        } else {
+            let from = t + k - keep;
+            self.tail[..keep].copy_from_slice(&joined[from..t + k]);
+        }
+        self.tail_len = if bytes.len() >= N - 1 { N - 1 } else { keep };
     }
 }
 
@@ -690,7 +727,15 @@ impl Scanner {
         self.pending.extend_from_slice(bytes);
         if self.pending.len() > self.threshold {
             if self.spill.is_none() {
-                self.spill = Some(BufWriter::with_capacity(PIECE as usize, tempfile::tempfile()?));
+                match tempfile::tempfile() {
+                    Ok(f) => self.spill = Some(BufWriter::with_capacity(PIECE as usize, f)),
+                    Err(_) => {
+                        // No temporary file to be had: the runs stay in
+                        // memory, as everything did before.
+                        self.threshold = usize::MAX;
+                        return Ok(());
+                    }
+                }
             }
             let w = self
                 .spill
@@ -815,13 +860,40 @@ mod tests {
             // The marker stands alone on its line, the line end after it.
             assert_eq!(input.skeleton[r.at - 1], b'\n');
             assert!(input.skeleton[r.at + MARKER_TEXT_LEN..].starts_with(format!("{eol}--b--").as_bytes()));
-            assert_eq!(input.whole().unwrap(), text.as_bytes());
             assert!(input.skeleton.len() < 400, "{}", input.skeleton.len());
             assert_eq!(
                 mail_parser::decoders::base64::base64_decode(&r.text).unwrap(),
                 r.marker.to_vec()
             );
+            assert_eq!(input.into_whole().unwrap(), text.as_bytes());
         }
+    }
+
+    #[test]
+    fn several_runs_are_put_back_in_place() {
+        let part = |n: usize| {
+            format!(
+                "--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+                b64(&data(n), 76, "\r\n")
+            )
+        };
+        let text = format!(
+            "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n{}{}{}{}--b--\r\n",
+            part(4000),
+            part(100),
+            part(9000),
+            part(1500)
+        );
+        let input = read(text.as_bytes(), 1000).unwrap();
+        assert_eq!(input.runs.len(), 3);
+        assert_eq!(input.into_whole().unwrap(), text.as_bytes());
+        // Runs shorter than a marker (a threshold of 0) are put back too.
+        let input = read(text.as_bytes(), 0).unwrap();
+        assert_eq!(input.runs.len(), 4);
+        let short = "From: a@example.com\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n";
+        let input = read(short.as_bytes(), 0).unwrap();
+        assert!(input.runs[0].len < MARKER_TEXT_LEN as u64);
+        assert_eq!(input.into_whole().unwrap(), short.as_bytes());
     }
 
     #[test]
@@ -846,7 +918,7 @@ mod tests {
         );
         let input = read(text.as_bytes(), 1000).unwrap();
         assert_eq!(input.runs.len(), 1);
-        assert_eq!(input.whole().unwrap(), text.as_bytes());
+        assert_eq!(input.into_whole().unwrap(), text.as_bytes());
     }
 
     #[test]
@@ -858,14 +930,14 @@ mod tests {
             let text = eml(&format!("{}{odd}{body}", body.trim_end()), "\r\n");
             let input = read(text.as_bytes(), 1000).unwrap();
             assert!(!input.runs.is_empty(), "{odd:?}");
-            assert_eq!(input.whole().unwrap(), text.as_bytes(), "{odd:?}");
+            assert_eq!(input.into_whole().unwrap(), text.as_bytes(), "{odd:?}");
         }
         // At the very end, without a line end, and with a lone CR.
         for end in ["", "\r"] {
             let text = format!("{}{end}", eml(&body, "\r\n").split("--b--").next().unwrap().trim_end());
             let input = read(text.as_bytes(), 1000).unwrap();
             assert_eq!(input.runs.len(), 1, "{end:?}");
-            assert_eq!(input.whole().unwrap(), text.as_bytes(), "{end:?}");
+            assert_eq!(input.into_whole().unwrap(), text.as_bytes(), "{end:?}");
         }
     }
 
@@ -879,14 +951,14 @@ mod tests {
             let text = eml(&body, "\r\n");
             let input = read(text.as_bytes(), 1000).unwrap();
             assert!(!input.runs.is_empty());
-            assert_eq!(input.whole().unwrap(), text.as_bytes());
+            assert_eq!(input.into_whole().unwrap(), text.as_bytes());
         }
         // A CR at the very end of a piece, before its LF.
         let line = format!("{}\r\n", "QUJD".repeat((PIECE as usize - 1) / 4));
         let text = eml(&line.repeat(3), "\r\n");
         let input = read(text.as_bytes(), 1000).unwrap();
         assert_eq!(input.runs.len(), 1);
-        assert_eq!(input.whole().unwrap(), text.as_bytes());
+        assert_eq!(input.into_whole().unwrap(), text.as_bytes());
     }
 
     #[test]
@@ -939,15 +1011,31 @@ mod tests {
             n.feed(piece);
         }
         assert_eq!(n.count, 4);
+        // Any split of the input counts what `windows` counts over it whole.
+        let text = b"message/MESSAGE/mmessage/ message//essage/messag/message/x".repeat(7);
+        let want = text.windows(8).filter(|w| w.eq_ignore_ascii_case(b"message/")).count() as u64;
+        for step in 1..20 {
+            let mut n = NeedleCount::default();
+            let mut at = 0;
+            let mut size = 1;
+            while at < text.len() {
+                let end = (at + size).min(text.len());
+                n.feed(&text[at..end]);
+                at = end;
+                size = size % step + 1;
+            }
+            assert_eq!(n.count, want, "{step}");
+        }
         let text = eml(
             &format!("bWVzc2FnZS8messAGE/\r\n{}", b64(&data(3000), 76, "\r\n")),
             "\r\n",
         );
         let input = read(text.as_bytes(), 100).unwrap();
         assert_eq!(input.runs.len(), 1);
-        let whole = input.whole().unwrap();
+        let nested = input.nested;
+        let whole = input.into_whole().unwrap();
         let windows = whole.windows(8).filter(|w| w.eq_ignore_ascii_case(b"message/")).count() as u64;
-        assert_eq!(input.nested, windows);
-        assert_eq!(input.nested, 1);
+        assert_eq!(nested, windows);
+        assert_eq!(nested, 1);
     }
 }

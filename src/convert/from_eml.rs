@@ -124,8 +124,7 @@ impl Session {
             return Ok((msg, report, EmlPath::Streamed));
         }
         // The runs put back: the input parsed as it was read.
-        let whole = input.whole()?;
-        drop(input);
+        let whole = input.into_whole()?;
         let bytes = &whole[header_start(&whole)..];
         let (msg, report) = self.convert_eml(bytes, &Diverted::none())?;
         Ok((msg, report, EmlPath::Fallback))
