@@ -17,7 +17,7 @@
 //! a blank line ends one). A wrong guess costs nothing but the saving:
 //! `from_eml` uses the skeleton only when every marker is the whole body
 //! of a base64 part of mail-parser's own parse, and otherwise puts the runs
-//! back ([`Input::whole`]) and parses the input as it was read.
+//! back ([`Input::into_whole`]) and parses the input as it was read.
 //!
 //! What makes a marker part mean the same as the run it stands for: a run
 //! holds only the base64 alphabet (`A-Za-z0-9+/=`) and line ends, so it has
@@ -72,7 +72,7 @@ pub(super) struct Input {
     /// The runs, in input order (so `at` ascends).
     pub(super) runs: Vec<Run>,
     /// How often the input (runs included) names `message/`, ASCII case
-    /// ignored: `count_nested_messages` of the whole input.
+    /// ignored: what `MAX_MESSAGE_PARTS` bounds.
     pub(super) nested: u64,
     spill: Option<File>,
 }
