@@ -5,6 +5,7 @@ use std::io::Read;
 
 use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
+use super::eml_spill;
 use super::mime_read;
 use super::report::{ConversionReport, LossKind};
 use crate::access::{ReadWrite, Writable};
@@ -20,16 +21,6 @@ pub const MAX_EML_BYTES: u64 = 1 << 30;
 /// The most message/* parts an .eml may have (each could be nested in the
 /// one before, and the MIME parser recurses once per level).
 pub const MAX_MESSAGE_PARTS: u64 = 512;
-
-/// How many `message/` content types the input names (an upper bound of
-/// its nesting depth).
-fn count_nested_messages(bytes: &[u8]) -> u64 {
-    const NEEDLE: &[u8] = b"message/";
-    bytes
-        .windows(NEEDLE.len())
-        .filter(|w| w.eq_ignore_ascii_case(NEEDLE))
-        .count() as u64
-}
 
 /// MSGFLAG_READ (MS-OXCMSG 2.2.1.6).
 const MSGFLAG_READ: i32 = 0x1;
@@ -66,6 +57,20 @@ impl Session {
     /// stores it; an application/pkcs7-mime message becomes `IPM.Note.SMIME`
     /// with the PKCS #7 blob as `smime.p7m`.
     ///
+    /// Streaming: `input` is read once, a line at a time. A run of base64
+    /// lines longer than 1 MiB in a part whose header says
+    /// `Content-Transfer-Encoding: base64` goes to a temporary file as it is
+    /// read (MIME is still parsed by `mail-parser`, over the rest), and the
+    /// attachment it is the body of is decoded from there, a chunk at a
+    /// time, into the attachment's data stream (a temporary file too past 1
+    /// MiB; a signed entity is copied from there the same way). So a big
+    /// attachment is never held in memory: with a 200 MiB attachment,
+    /// `examples/eml2msg.rs` peaks below 10 MB. When a run is not the whole
+    /// body of one base64 attachment as `mail-parser` parses the message (a
+    /// body part sent base64, a message/rfc822 part sent base64, base64-like
+    /// lines inside a text part), the input is put together again and parsed
+    /// in memory, as a whole: the message is the same either way.
+    ///
     /// ```
     /// let session = oxmsg::Session::new();
     /// let eml = "From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nSubject: RE: Hi\r\n\r\nHello\r\n";
@@ -77,7 +82,8 @@ impl Session {
     /// ```
     ///
     /// # Errors
-    /// I/O errors of `input`; [`Error::LimitExceeded`] beyond
+    /// I/O errors of `input` and of the temporary files;
+    /// [`Error::LimitExceeded`] beyond
     /// [`MAX_EML_BYTES`](crate::convert::MAX_EML_BYTES); [`Error::CorruptData`]
     /// when the input has no header at all. Damaged MIME is read as well as
     /// can be and reported, not refused.
@@ -86,56 +92,229 @@ impl Session {
     /// What Outlook's MIME-to-MAPI conversion (`IConverterSession::MIMEToMAPI`)
     /// does, on a message from `OpenIMsgOnIStg` over a new storage.
     pub fn open_eml(&self, input: impl Read) -> Result<(Message<'_, ReadWrite>, ConversionReport)> {
-        let mut bytes = Vec::new();
-        input
-            .take(MAX_EML_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(e, "reading the .eml"))?;
-        if bytes.len() as u64 > MAX_EML_BYTES {
-            return Err(Error::LimitExceeded {
-                limit: "MAX_EML_BYTES",
-                value: bytes.len() as u64,
-                max: MAX_EML_BYTES,
-                path: "the .eml".into(),
-            });
-        }
-        // Lines of only white space before the first header (seen in real
-        // mail) are not a header: skipped, as Python's email package does.
-        let mut start = 0;
-        while let Some(nl) = bytes[start..].iter().position(|&b| b == b'\n') {
-            let line = &bytes[start..start + nl];
-            if line.is_empty() || line.iter().any(|b| !b.is_ascii_whitespace()) || line == b"\r" {
-                break;
-            }
-            start += nl + 1;
-        }
-        let bytes = &bytes[start..];
+        self.open_eml_with(input, eml_spill::SPILL_THRESHOLD)
+            .map(|(msg, report, _)| (msg, report))
+    }
+
+    /// [`Session::open_eml`], setting aside base64 runs longer than
+    /// `threshold` bytes; also says which way the message was made.
+    pub(crate) fn open_eml_with(
+        &self,
+        input: impl Read,
+        threshold: usize,
+    ) -> Result<(Message<'_, ReadWrite>, ConversionReport, EmlPath)> {
+        let input = eml_spill::read(input, threshold)?;
         // mail-parser parses and drops nested messages recursively: a few
-        // thousand levels overflow the stack. Count them before parsing.
-        let nested = count_nested_messages(bytes);
-        if nested > MAX_MESSAGE_PARTS {
+        // thousand levels overflow the stack. Count them before parsing:
+        // `input.nested` is how often the input names `message/` (an upper
+        // bound of its nesting depth), runs set aside included.
+        if input.nested > MAX_MESSAGE_PARTS {
             return Err(Error::LimitExceeded {
                 limit: "MAX_MESSAGE_PARTS",
-                value: nested,
+                value: input.nested,
                 max: MAX_MESSAGE_PARTS,
                 path: "the .eml".into(),
             });
         }
-        // mail-parser is not ours: a panic inside it is an error here, not
-        // a crash of the caller.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MessageParser::default().parse(bytes)))
-            .map_err(|_| Error::corrupt("the .eml", "the MIME parser failed on this input"))?
-            .filter(|m| !m.parts.is_empty())
-            .ok_or_else(|| Error::corrupt("the .eml", "no header: not an Internet message"))?;
-        if parsed.parts[0].headers.is_empty() {
-            return Err(Error::corrupt("the .eml", "no header: not an Internet message"));
+        if input.runs.is_empty() {
+            let bytes = &input.skeleton[header_start(&input.skeleton)..];
+            let (msg, report) = self.convert_eml(bytes, &Diverted::none())?;
+            return Ok((msg, report, EmlPath::Whole));
         }
+        if let Some((msg, report)) = self.convert_diverted(&input) {
+            return Ok((msg, report, EmlPath::Streamed));
+        }
+        // The runs put back: the input parsed as it was read.
+        let whole = input.into_whole()?;
+        let bytes = &whole[header_start(&whole)..];
+        let (msg, report) = self.convert_eml(bytes, &Diverted::none())?;
+        Ok((msg, report, EmlPath::Fallback))
+    }
+
+    /// The message of the skeleton of `input`, its runs decoded from the
+    /// temporary file; `None` when that would not be exactly the message of
+    /// the input as read (a marker that is not the whole body of one base64
+    /// part, or anything failing on the way).
+    fn convert_diverted(&self, input: &eml_spill::Input) -> Option<(Message<'_, ReadWrite>, ConversionReport)> {
+        let start = header_start(&input.skeleton);
+        let bytes = &input.skeleton[start..];
+        let parsed = parse_eml(bytes).ok()?;
+        let mut d = Diverted {
+            input: Some(input),
+            base: bytes,
+            start,
+            bound: Vec::new(),
+        };
+        if !d.bind(&parsed) {
+            return None;
+        }
+        self.fill_new(&parsed, &d).ok()
+    }
+
+    /// The message of the .eml `bytes` (leading white-space lines skipped).
+    fn convert_eml(&self, bytes: &[u8], d: &Diverted<'_>) -> Result<(Message<'_, ReadWrite>, ConversionReport)> {
+        let parsed = parse_eml(bytes)?;
+        self.fill_new(&parsed, d)
+    }
+
+    fn fill_new(&self, parsed: &Parsed<'_>, d: &Diverted<'_>) -> Result<(Message<'_, ReadWrite>, ConversionReport)> {
         let max_depth = self.options().open.limits.max_depth;
         let mut report = ConversionReport::default();
         let mut msg = self.opener().create_in_memory()?;
-        fill(&msg, &parsed, &mut report, "", 0, max_depth)?;
+        fill(&msg, parsed, &mut report, "", 0, max_depth, d)?;
         msg.save_changes()?;
         Ok((msg, report))
+    }
+}
+
+/// Which way [`Session::open_eml_with`] made the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmlPath {
+    /// No run was set aside: the input was parsed as read.
+    Whole,
+    /// From the skeleton, runs decoded from the temporary file.
+    Streamed,
+    /// Runs were set aside but the skeleton could not stand for the input:
+    /// parsed as read, the runs put back.
+    Fallback,
+}
+
+/// Where the header starts: lines of only white space before the first
+/// header (seen in real mail) are not a header, and are skipped, as
+/// Python's email package does.
+fn header_start(bytes: &[u8]) -> usize {
+    let mut start = 0;
+    while let Some(nl) = bytes[start..].iter().position(|&b| b == b'\n') {
+        let line = &bytes[start..start + nl];
+        if line.is_empty() || line.iter().any(|b| !b.is_ascii_whitespace()) || line == b"\r" {
+            break;
+        }
+        start += nl + 1;
+    }
+    start
+}
+
+/// mail-parser's parse of `bytes`, refused when it has no header.
+fn parse_eml(bytes: &[u8]) -> Result<Parsed<'_>> {
+    // mail-parser is not ours: a panic inside it is an error here, not
+    // a crash of the caller.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MessageParser::default().parse(bytes)))
+        .map_err(|_| Error::corrupt("the .eml", "the MIME parser failed on this input"))?
+        .filter(|m| !m.parts.is_empty())
+        .ok_or_else(|| Error::corrupt("the .eml", "no header: not an Internet message"))?;
+    if parsed.parts[0].headers.is_empty() {
+        return Err(Error::corrupt("the .eml", "no header: not an Internet message"));
+    }
+    Ok(parsed)
+}
+
+/// The runs of the input set aside (none when the input is parsed as read),
+/// and which part of mail-parser's parse of the skeleton stands for each.
+struct Diverted<'a> {
+    input: Option<&'a eml_spill::Input>,
+    /// What mail-parser parsed: the skeleton from `start` on.
+    base: &'a [u8],
+    start: usize,
+    /// For each run, the address of its part.
+    bound: Vec<usize>,
+}
+
+impl<'a> Diverted<'a> {
+    fn none() -> Self {
+        Diverted {
+            input: None,
+            base: &[],
+            start: 0,
+            bound: Vec::new(),
+        }
+    }
+
+    /// Whether `m`'s raw bytes are the skeleton (the top message and the
+    /// messages mail-parser read in place; a base64 message/rfc822 part is
+    /// parsed from its own decoded bytes).
+    fn is_base(&self, m: &Parsed<'_>) -> bool {
+        self.input.is_some() && m.raw_message.as_ptr() == self.base.as_ptr() && m.raw_message.len() == self.base.len()
+    }
+
+    /// Finds, for every run, the one part whose body is exactly its marker:
+    /// a leaf of a message read in place, base64 without a decoding
+    /// problem, whose body is the marker at the run's place with nothing
+    /// but spaces, tabs and line ends around it. `false` when a run has no
+    /// such part, or more than one.
+    ///
+    /// When every run has one, mail-parser parsed the skeleton as it parses
+    /// the input: the two differ only inside those bodies, where a marker
+    /// stands for a run, and a run (base64 alphabet and line ends only)
+    /// holds no `-` (no boundary) and nothing mail-parser's base64 decoding
+    /// fails on, so the parse goes the same way through both, part for
+    /// part, with the same headers, kinds, lists and encoding problems;
+    /// only those parts' decoded bytes differ, and the spaces, tabs and
+    /// line ends around a run are skipped by the decoder, so the input's
+    /// part decodes to what the run alone decodes to. Every other byte
+    /// `fill` reads (header fields, other bodies) is the input's own, except
+    /// where it copies a whole range that holds a marker ([`Self::raw_from`]
+    /// puts the runs back there).
+    fn bind(&mut self, top: &Parsed<'_>) -> bool {
+        let Some(input) = self.input else { return false };
+        let mut found = vec![0usize; input.runs.len()];
+        self.bound = vec![0; input.runs.len()];
+        let mut stack = vec![top];
+        while let Some(m) = stack.pop() {
+            if !self.is_base(m) {
+                continue;
+            }
+            for part in &m.parts {
+                let binary = match &part.body {
+                    PartType::Message(inner) => {
+                        stack.push(inner);
+                        continue;
+                    }
+                    PartType::Binary(b) | PartType::InlineBinary(b) => Some(b.as_ref()),
+                    PartType::Text(_) | PartType::Html(_) => None,
+                    PartType::Multipart(_) => continue,
+                };
+                if part.is_encoding_problem || part.encoding != mail_parser::Encoding::Base64 {
+                    continue;
+                }
+                let Some(body) = self.base.get(part.offset_body as usize..part.offset_end as usize) else {
+                    continue;
+                };
+                let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+                let lead = body.iter().take_while(|b| ws(b)).count();
+                let trail = body[lead..].iter().rev().take_while(|b| ws(b)).count();
+                let text = &body[lead..body.len() - trail];
+                let at = self.start + part.offset_body as usize + lead;
+                let Ok(i) = input.runs.binary_search_by_key(&at, |r| r.at) else {
+                    continue;
+                };
+                let run = &input.runs[i];
+                if text != run.text || binary.is_some_and(|b| b != run.marker) {
+                    continue;
+                }
+                found[i] += 1;
+                self.bound[i] = part as *const mail_parser::MessagePart<'_> as usize;
+            }
+        }
+        found.iter().all(|&n| n == 1)
+    }
+
+    /// The run whose marker is `part`'s body.
+    fn run_of(&self, part: &mail_parser::MessagePart<'_>) -> Option<usize> {
+        let addr = part as *const mail_parser::MessagePart<'_> as usize;
+        self.bound.iter().position(|&a| a == addr)
+    }
+
+    /// The bytes of `m` from `from` on, as the input holds them (runs put
+    /// back in place of their markers).
+    fn raw_from<'m>(&'m self, m: &'m Parsed<'_>, from: usize) -> Result<eml_spill::Segments<'m>> {
+        match self.input {
+            Some(input) if self.is_base(m) => input
+                .expanded_from(self.start + from.min(self.base.len()))
+                .ok_or_else(|| Error::corrupt("the .eml", "a range that cuts a base64 run set aside")),
+            _ => Ok(eml_spill::Segments::bytes(
+                m.raw_message.get(from..).unwrap_or_default(),
+            )),
+        }
     }
 }
 
@@ -277,6 +456,15 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
     }
 }
 
+/// The transfer-decoded bytes of a leaf part as a reader: decoded from its
+/// run when the part stands for a run set aside, else [`leaf_bytes`].
+fn leaf_data<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>, d: &'x Diverted<'_>) -> Box<dyn Read + 'x> {
+    match (d.run_of(part), d.input) {
+        (Some(i), Some(input)) => Box::new(input.decoded(i)),
+        _ => Box::new(std::io::Cursor::new(leaf_bytes(m, part))),
+    }
+}
+
 /// The Windows code page of a text part's charset (for PR_INTERNET_CPID),
 /// when the charset is one encoding_rs decodes exactly as that code page.
 fn part_codepage(part: &mail_parser::MessagePart<'_>) -> Option<u32> {
@@ -327,7 +515,8 @@ fn set_one_off<A: Writable>(msg: &Message<'_, A>, sender: bool, name: &str, emai
 }
 
 /// Fills `msg` from the parsed MIME message `m` (at `path`, `depth` levels
-/// of embedding down).
+/// of embedding down). Part data and whole ranges of the raw message are
+/// read through `d`, which puts back the runs set aside.
 fn fill<A: Writable>(
     msg: &Message<'_, A>,
     m: &Parsed<'_>,
@@ -335,6 +524,7 @@ fn fill<A: Writable>(
     path: &str,
     depth: u32,
     max_depth: u32,
+    d: &Diverted<'_>,
 ) -> Result<()> {
     let here = loc(path, "message");
     // mail-parser's accessors index parts[0]: a message without parts (a
@@ -517,6 +707,15 @@ fn fill<A: Writable>(
         .or_else(|| mime_read::body_by_structure(&m.parts, "html"));
     let text_part = text_id.and_then(|i| m.parts.get(i as usize));
     let html_part = html_id.and_then(|i| m.parts.get(i as usize));
+    if [text_part, html_part]
+        .into_iter()
+        .flatten()
+        .any(|p| d.run_of(p).is_some())
+    {
+        // A body read from a run set aside: not done in pieces (the body
+        // is held whole anyway); the input is parsed as read instead.
+        return Err(Error::corrupt("the .eml", "a body part in a base64 run set aside"));
+    }
     for p in [text_part, html_part].into_iter().flatten() {
         check_charset(p, report, &here);
         if p.is_encoding_problem {
@@ -584,14 +783,18 @@ fn fill<A: Writable>(
             b"\n"
         };
         entity.extend_from_slice(eol);
-        entity.extend_from_slice(raw.get(root.offset_body as usize..).unwrap_or_default());
-        add_blob(msg, "smime.p7m", "multipart/signed", &entity)?;
+        let mut body = d.raw_from(m, root.offset_body as usize)?;
+        add_blob(
+            msg,
+            "smime.p7m",
+            "multipart/signed",
+            &mut (&entity[..]).chain(&mut body),
+        )?;
         return Ok(());
     }
     if opaque {
-        let data = leaf_bytes(m, root);
         let name = root.attachment_name().unwrap_or("smime.p7m").to_string();
-        add_blob(msg, &name, &ctype, &data)?;
+        add_blob(msg, &name, &ctype, &mut leaf_data(m, root, d))?;
         return Ok(());
     }
 
@@ -640,7 +843,7 @@ fn fill<A: Writable>(
                 }
                 set_names(&att, name.as_deref().or(Some("message.eml")))?;
                 att.set(tags::ATTACH_MIME_TAG, "message/rfc822")?;
-                att.write_data(&mut &inner.raw_message[..])?;
+                att.write_data(&mut d.raw_from(inner, 0)?)?;
                 att.save_changes()?;
                 continue;
             }
@@ -661,6 +864,7 @@ fn fill<A: Writable>(
                     &loc(path, &format!("attachment {n}/embedded")),
                     depth + 1,
                     max_depth,
+                    d,
                 )?;
                 emb.save_changes()?;
             }
@@ -670,7 +874,7 @@ fn fill<A: Writable>(
         if matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
             check_charset(part, report, &at);
         }
-        let data = leaf_bytes(m, part);
+        let mut data = leaf_data(m, part, d);
         let mime = part
             .content_type()
             .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_ascii_lowercase())
@@ -691,7 +895,7 @@ fn fill<A: Writable>(
         if let Some(l) = part.content_location() {
             att.set(tags::ATTACH_CONTENT_LOCATION, l)?;
         }
-        att.write_data(&mut &data[..])?;
+        att.write_data(&mut data)?;
         att.save_changes()?;
     }
     Ok(())
@@ -760,12 +964,12 @@ fn set_names<A: Writable>(att: &crate::Attachment<'_, A>, name: Option<&str>) ->
 }
 
 /// One by-value attachment (the S/MIME shapes).
-fn add_blob<A: Writable>(msg: &Message<'_, A>, name: &str, mime: &str, data: &[u8]) -> Result<()> {
+fn add_blob<A: Writable>(msg: &Message<'_, A>, name: &str, mime: &str, data: &mut impl Read) -> Result<()> {
     let att = msg.create_attachment()?;
     att.set(tags::ATTACH_METHOD, AttachMethod::ByValue)?;
     set_names(&att, Some(name))?;
     att.set(tags::ATTACH_MIME_TAG, mime)?;
-    att.write_data(&mut &data[..])?;
+    att.write_data(data)?;
     att.save_changes()
 }
 

@@ -8,6 +8,7 @@
 //! do byte-exactly (streamed base64 leaves, RFC 2231 parameters, verbatim
 //! header blocks and signed entities).
 
+mod eml_spill;
 mod from_eml;
 mod mime_read;
 mod mime_write;
@@ -16,3 +17,6 @@ mod to_eml;
 
 pub use from_eml::{MAX_EML_BYTES, MAX_MESSAGE_PARTS};
 pub use report::{ConversionReport, Loss, LossKind};
+
+#[cfg(test)]
+mod from_eml_streaming_tests;
