@@ -138,7 +138,7 @@ impl IndexedFile {
     ///
     /// # Errors
     /// Where reading the stream would fail; `NotFound` when `id` is not a
-    /// stream; `InvalidInput` for other bytes than the file's.
+    /// stream; an error of kind `Other` for other bytes than the file's.
     pub(crate) fn stream_by_id<'b>(&self, bytes: &'b [u8], id: EntryId) -> io::Result<Cow<'b, [u8]>> {
         let own = self.owned_bytes().is_some_and(|own| std::ptr::eq(own, bytes));
         if !own && !self.is_borrowed_from(bytes) {
@@ -167,14 +167,7 @@ impl IndexedFile {
 
     /// The children of the storage at `path`, in sibling order.
     pub(crate) fn children(&self, path: &str) -> io::Result<impl Iterator<Item = &DirEntry> + '_> {
-        let id = self.index.entry_by_path(path)?;
-        if !self.index.entry(id).is_some_and(DirEntry::is_storage) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("Not a storage: {path:?}"),
-            ));
-        }
-        Ok(self.index.children(id).filter_map(|child| self.index.entry(child)))
+        Ok(self.children_with_ids(path)?.map(|(_, entry)| entry))
     }
 
     /// A reader of the stream at `path`, sharing the file's bytes (nothing
