@@ -263,7 +263,13 @@ impl<'a> Diverted<'a> {
             if !self.is_base(m) {
                 continue;
             }
-            for part in &m.parts {
+            // A body is held whole as a property anyway: a run in a body
+            // part stays unbound, and the input is parsed as read.
+            let (text_id, html_id) = body_parts(m);
+            for (n, part) in m.parts.iter().enumerate() {
+                if [text_id, html_id].contains(&Some(n as u32)) {
+                    continue;
+                }
                 let binary = match &part.body {
                     PartType::Message(inner) => {
                         stack.push(inner);
@@ -454,6 +460,25 @@ fn leaf_bytes<'x>(m: &'x Parsed<'_>, part: &'x mail_parser::MessagePart<'_>) -> 
         }
         _ => Cow::Borrowed(&[]),
     }
+}
+
+/// The text/plain and text/html body parts of `m`: the first of each that
+/// mail-parser names; when it set a body part aside (a damaged transfer
+/// encoding), the part the MIME structure makes the body.
+fn body_parts(m: &Parsed<'_>) -> (Option<u32>, Option<u32>) {
+    let first = |ids: &[u32], html: bool, subtype: &str| {
+        ids.iter()
+            .copied()
+            .find(|&i| {
+                m.parts.get(i as usize).is_some_and(|p| match p.body {
+                    PartType::Text(_) => !html,
+                    PartType::Html(_) => html,
+                    _ => false,
+                })
+            })
+            .or_else(|| mime_read::body_by_structure(&m.parts, subtype))
+    };
+    (first(&m.text_body, false, "plain"), first(&m.html_body, true, "html"))
 }
 
 /// The transfer-decoded bytes of a leaf part as a reader: decoded from its
@@ -682,40 +707,9 @@ fn fill<A: Writable>(
         msg.set_named(named::KEYWORDS, keywords)?;
     }
 
-    // Bodies: the first text/plain and text/html body parts.
-    // mail-parser sets a body part whose transfer encoding is damaged aside
-    // as an attachment: then the part the MIME structure makes the body is.
-    let text_id = m
-        .text_body
-        .iter()
-        .copied()
-        .find(|&i| {
-            m.parts
-                .get(i as usize)
-                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
-        })
-        .or_else(|| mime_read::body_by_structure(&m.parts, "plain"));
-    let html_id = m
-        .html_body
-        .iter()
-        .copied()
-        .find(|&i| {
-            m.parts
-                .get(i as usize)
-                .is_some_and(|p| matches!(p.body, PartType::Html(_)))
-        })
-        .or_else(|| mime_read::body_by_structure(&m.parts, "html"));
+    let (text_id, html_id) = body_parts(m);
     let text_part = text_id.and_then(|i| m.parts.get(i as usize));
     let html_part = html_id.and_then(|i| m.parts.get(i as usize));
-    if [text_part, html_part]
-        .into_iter()
-        .flatten()
-        .any(|p| d.run_of(p).is_some())
-    {
-        // A body read from a run set aside: not done in pieces (the body
-        // is held whole anyway); the input is parsed as read instead.
-        return Err(Error::corrupt("the .eml", "a body part in a base64 run set aside"));
-    }
     for p in [text_part, html_part].into_iter().flatten() {
         check_charset(p, report, &here);
         if p.is_encoding_problem {

@@ -403,7 +403,7 @@ pub(crate) fn read_value(
     let value_path = || names::join(obj_path, &names::value_stream(tag));
     if !propstream::is_mv_variable(ptype) {
         let file = located.map(|l| l.file);
-        let id = located.and_then(|l| l.stream(l.file, tag.0));
+        let id = located.and_then(|l| l.stream(tag.0));
         if let Some(bytes) = read_located(store, file, id, value_path, limits.max_value_bytes, "max_value_bytes")? {
             return decode_value(ptype, &bytes, codepage, limits, value_path);
         }
@@ -504,8 +504,36 @@ mod tests {
         assert_eq!(scan.recipients, vec![10], "a stream is not a recipient storage");
         assert_eq!(scan.attachments, vec![1]);
         let located = scan.located().unwrap();
-        assert_eq!(located.stream(7, 0x0037_001F), Some(2));
-        assert_eq!(located.stream(8, 0x0037_001F), None, "ids of another file");
+        assert_eq!((located.file, located.stream(0x0037_001F)), (7, Some(2)));
+    }
+
+    #[test]
+    fn entry_ids_are_used_only_with_the_file_they_were_found_in() {
+        use crate::compound::indexed::IndexedFile;
+        use std::io::{Cursor, Write};
+        let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        cf.create_stream("/__substg1.0_0037001F")
+            .unwrap()
+            .write_all(b"h\0i\0")
+            .unwrap();
+        cf.flush().unwrap();
+        let bytes = cf.into_inner().into_inner();
+        let (mut first, _) = IndexedFile::parse(bytes.clone()).unwrap();
+        let (mut second, _) = IndexedFile::parse(bytes).unwrap();
+        let id = first.children_with_ids("/").unwrap().next().unwrap().0;
+        let file = first.identity();
+        let read = |ix: &mut IndexedFile| {
+            let view = StoreView::new(ix, None);
+            read_located(&view, Some(file), Some(id), || "/x".into(), 100, "max")
+                .unwrap()
+                .map(|b| b.into_owned())
+        };
+        assert_eq!(read(&mut first).as_deref(), Some(&b"h\0i\0"[..]));
+        assert_eq!(read(&mut second), None, "another file: read by path instead");
+        // A stream longer than the limit is refused, naming the path.
+        let view = StoreView::new(&mut first, None);
+        let err = read_located(&view, Some(file), Some(id), || "/x".into(), 3, "max").unwrap_err();
+        assert!(err.to_string().contains("/x"), "{err}");
     }
 
     #[test]
@@ -519,6 +547,6 @@ mod tests {
         assert!(scan.has_stream(0x0037_001F));
         assert_eq!(scan.streams, vec![(0x0037_001F, None)]);
         assert_eq!(scan.properties, Some(None));
-        assert_eq!(scan.located().unwrap().stream(7, 0x0037_001F), None);
+        assert_eq!(scan.located().unwrap().stream(0x0037_001F), None);
     }
 }

@@ -38,11 +38,8 @@ pub(crate) struct Located {
 }
 
 impl Located {
-    /// The entry of the value stream of `tag`, if this file is `file`.
-    pub(crate) fn stream(&self, file: u64, tag: u32) -> Option<crate::compound::index::EntryId> {
-        if self.file != file {
-            return None;
-        }
+    /// The entry of the value stream of `tag` in file [`Located::file`].
+    pub(crate) fn stream(&self, tag: u32) -> Option<crate::compound::index::EntryId> {
         let i = self.streams.binary_search_by_key(&tag, |&(t, _)| t).ok()?;
         self.streams.get(i).map(|&(_, id)| id)
     }
